@@ -1,0 +1,359 @@
+import type { Logger } from 'pino';
+import { builtInDetectors } from '../../detectors/index.js';
+import type { AnyDetector } from '../../detectors/types.js';
+import type { KeywatchConfig } from '../config/load.js';
+import type { PolicyInput } from '../config/schema.js';
+import { KEY_STATE_FORMAT, type KeyStateSnapshot } from '../engine/engine.js';
+import { describeClients } from '../engine/inventory.js';
+import { Pipeline } from '../engine/pipeline.js';
+import { PolicyResolver } from '../engine/policy.js';
+import { prepareDetectors } from '../engine/registry.js';
+import type { Alert, AlertChange } from '../engine/types.js';
+import { parseIp } from '../enrich/network.js';
+import { KeywatchError } from '../errors.js';
+import type { Rejection } from '../events/types.js';
+import type { KeywatchMetrics } from '../metrics.js';
+import type { AlertWrite, KeyCheckpoint, OffsetCheckpoint, OrgCheckpoint, Store } from '../store/types.js';
+import type { IngestResult, KeyProfile, KeySummary, KeywatchRuntime } from './types.js';
+
+export interface RuntimeOptions {
+  config: KeywatchConfig;
+  store: Store;
+  metrics: KeywatchMetrics;
+  logger: Logger;
+  detectors?: readonly AnyDetector[];
+  /** Where accepted events come from, as a metric label. */
+  source?: string;
+}
+
+const LEARNING_EVENTS = 100;
+const LEARNING_MS = 7 * 24 * 3_600_000;
+
+/**
+ * The engine with its store: events in, state and alerts durably stored before the caller is
+ * answered (or a Kafka offset committed), listeners told after the commit. Work is serialised
+ * through one queue so state, alerts and offsets are committed in processing order.
+ */
+export class Runtime implements KeywatchRuntime {
+  readonly store: Store;
+  readonly pipeline: Pipeline;
+  private readonly config: KeywatchConfig;
+  private readonly metrics: KeywatchMetrics;
+  private readonly logger: Logger;
+  private readonly source: string;
+  private readonly listeners = new Set<(change: AlertChange) => void>();
+  private readonly pendingAlerts = new Map<string, AlertWrite>();
+  private pendingChanges: AlertChange[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private restored = false;
+  private closed = false;
+
+  private constructor(options: RuntimeOptions, policies: PolicyResolver) {
+    this.config = options.config;
+    this.store = options.store;
+    this.metrics = options.metrics;
+    this.logger = options.logger;
+    const source = options.source ?? 'http';
+    this.pipeline = new Pipeline({
+      config: options.config,
+      detectors: prepareDetectors(options.detectors ?? builtInDetectors, options.config.detectors),
+      policies,
+      service: true,
+      onChange: (change) => this.collect(change),
+      onReject: (rejected) => this.metrics.eventsRejected.inc({ source, reason: rejected.reason }),
+      onDetectorError: (detector, error, event) => {
+        this.metrics.detectorErrors.inc({ detector });
+        this.logger.error({ err: error, detector, keyId: event.keyId }, 'detector failed on an event');
+      },
+    });
+    this.source = source;
+  }
+
+  /** Opens the runtime: loads policies and restores every key's checkpoint from the store. */
+  static async create(options: RuntimeOptions): Promise<Runtime> {
+    const storedPolicies = await options.store.listPolicies();
+    const policies = new PolicyResolver({
+      ...options.config.policies,
+      keys: { ...options.config.policies.keys, ...storedPolicies },
+    });
+    const runtime = new Runtime(options, policies);
+    await runtime.restore();
+    return runtime;
+  }
+
+  /** Restores key and org states (all, or those of the given Kafka partitions). */
+  async restore(filter?: { partitions?: number[] }): Promise<number> {
+    const engine = this.pipeline.engine;
+    let reset = 0;
+    for (const org of await this.store.loadOrgStates()) {
+      if (org.version === KEY_STATE_FORMAT)
+        engine.restoreOrg(org.orgId, org.state as Record<string, [number, unknown]>);
+    }
+    const checkpoints = await this.store.loadKeyStates(filter);
+    for (const checkpoint of checkpoints) {
+      if (checkpoint.version !== KEY_STATE_FORMAT) {
+        reset++;
+        continue;
+      }
+      const { resetDetectors } = engine.restoreKey(checkpoint.keyId, checkpoint.state as KeyStateSnapshot);
+      if (resetDetectors.length > 0) reset++;
+    }
+    if (reset > 0) this.logger.warn({ keys: reset }, 'some key states had an older format and were reset');
+    this.metrics.keysTracked.set(engine.keyCount);
+    this.restored = true;
+    this.logger.info({ keys: checkpoints.length }, 'key states restored');
+    return checkpoints.length;
+  }
+
+  async ingest(events: unknown[]): Promise<IngestResult> {
+    return this.process(events, undefined);
+  }
+
+  /**
+   * Processes events and commits the state, alerts and (optionally) consumer offsets they produced in
+   * one transaction; resolves after the commit.
+   */
+  process(
+    events: unknown[],
+    offsets: OffsetCheckpoint[] | undefined,
+    partitionOf?: (keyId: string) => number | undefined,
+  ): Promise<IngestResult> {
+    return this.serialise(async () => {
+      if (this.closed) throw new KeywatchError('KW_ERR_UNAVAILABLE', 'Keywatch is shutting down');
+      const rejected: IngestResult['rejected'] = [];
+      let accepted = 0;
+      for (let index = 0; index < events.length; index++) {
+        const rejection: Rejection | undefined = this.pipeline.ingest(events[index], index);
+        if (rejection === undefined) accepted++;
+        else rejected.push({ index, reason: rejection.reason, message: rejection.message });
+      }
+      this.pipeline.flush();
+      this.metrics.eventsAccepted.inc({ source: this.source }, accepted);
+      await this.commit(offsets, partitionOf);
+      return { accepted, rejected };
+    });
+  }
+
+  async listKeys(options: {
+    limit: number;
+    after?: string;
+  }): Promise<{ items: KeySummary[]; nextCursor: string | null }> {
+    const ids = await this.store.listKeyIds({
+      limit: options.limit + 1,
+      ...(options.after ? { after: options.after } : {}),
+    });
+    const page = ids.slice(0, options.limit);
+    const items: KeySummary[] = [];
+    for (const keyId of page) {
+      const summary = await this.summary(keyId);
+      if (summary) items.push(summary.summary);
+    }
+    return { items, nextCursor: ids.length > options.limit ? (page[page.length - 1] ?? null) : null };
+  }
+
+  async getKey(keyId: string): Promise<KeyProfile | undefined> {
+    const found = await this.summary(keyId);
+    if (found === undefined) return undefined;
+    const { summary, snapshot } = found;
+    const engine = this.pipeline.engine;
+    const profile: Record<string, Record<string, unknown>> = {};
+    for (const detector of engine.detectorList) {
+      const saved = snapshot.detectors[detector.definition.id];
+      if (saved === undefined || detector.definition.describeState === undefined) continue;
+      profile[detector.definition.id] = detector.definition.describeState(saved[1], detector.prepared);
+    }
+    const policy = engine.policies.resolve(keyId, snapshot.orgId);
+    return {
+      ...summary,
+      timezone: policy.timezone ?? snapshot.tz ?? 'UTC',
+      profile,
+      clients: describeClients(snapshot.clients),
+      policy: engine.policies.keyPolicy(keyId) ?? {},
+    };
+  }
+
+  putPolicy(keyId: string, policy: PolicyInput): Promise<PolicyInput> {
+    return this.serialise(async () => {
+      await this.store.putPolicy(keyId, policy);
+      this.pipeline.engine.policies.setKeyPolicy(keyId, policy);
+      return policy;
+    });
+  }
+
+  async revokeKey(keyId: string): Promise<PolicyInput> {
+    const current = this.pipeline.engine.policies.keyPolicy(keyId) ?? {};
+    return this.putPolicy(keyId, { ...current, revoked: true });
+  }
+
+  async updateAlert(
+    id: string,
+    change: { status: 'acknowledged' | 'resolved' | 'false_positive' | 'open'; note?: string; actor: string },
+  ): Promise<Alert | undefined> {
+    const alert = await this.store.setAlertStatus(id, {
+      status: change.status,
+      ...(change.note !== undefined ? { note: change.note } : {}),
+      actor: change.actor,
+      at: new Date().toISOString(),
+    });
+    if (alert !== undefined && change.status === 'false_positive') await this.learnFalsePositive(alert);
+    return alert;
+  }
+
+  onAlertChange(listener: (change: AlertChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async ready(): Promise<boolean> {
+    if (!this.restored || this.closed) return false;
+    try {
+      await this.store.ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Stops taking work, commits what is pending. The store is closed by its owner. */
+  async close(): Promise<void> {
+    await this.serialise(async () => {
+      this.pipeline.flush();
+      await this.commit(undefined, undefined);
+      this.closed = true;
+    });
+  }
+
+  /** A false positive teaches the key: the networks of the alert become familiar (allowlisted) for it. */
+  private async learnFalsePositive(alert: Alert): Promise<void> {
+    const networks = new Set<string>();
+    for (const ip of alert.ips) {
+      const network = this.networkOf(ip);
+      if (network !== undefined) networks.add(network);
+    }
+    if (networks.size === 0) return;
+    const current = this.pipeline.engine.policies.keyPolicy(alert.keyId) ?? {};
+    const allowCidrs = [...new Set([...(current.allowCidrs ?? []), ...networks])].slice(-256);
+    await this.putPolicy(alert.keyId, { ...current, allowCidrs });
+    this.logger.info(
+      { keyId: alert.keyId, alertId: alert.id, networks: [...networks] },
+      'false positive: networks now familiar',
+    );
+  }
+
+  private networkOf(ip: string): string | undefined {
+    return parseIp(ip)?.network;
+  }
+
+  private async summary(
+    keyId: string,
+  ): Promise<{ summary: KeySummary; snapshot: KeyStateSnapshot } | undefined> {
+    const engine = this.pipeline.engine;
+    let snapshot = engine.snapshotKey(keyId);
+    if (snapshot === undefined) {
+      const stored = await this.store.getKeyState(keyId);
+      if (stored === undefined || stored.version !== KEY_STATE_FORMAT) return undefined;
+      snapshot = stored.state as KeyStateSnapshot;
+    }
+    const alerts = await this.store.listAlerts({ keyId, limit: 100 });
+    let risk = 0;
+    let openAlerts = 0;
+    for (const alert of alerts.items) {
+      if (alert.status === 'resolved' || alert.status === 'false_positive' || alert.status === 'closed')
+        continue;
+      openAlerts++;
+      risk = Math.max(risk, alert.score);
+    }
+    const learning = Math.min(
+      1,
+      Math.min(snapshot.events / LEARNING_EVENTS, (snapshot.lastSeen - snapshot.firstSeen) / LEARNING_MS),
+    );
+    const policy = engine.policies.resolve(keyId, snapshot.orgId);
+    return {
+      snapshot,
+      summary: {
+        keyId,
+        orgId: snapshot.orgId ?? null,
+        events: snapshot.events,
+        firstSeen: new Date(snapshot.firstSeen).toISOString(),
+        lastSeen: new Date(snapshot.lastSeen).toISOString(),
+        learning: Math.round(Math.max(0, learning) * 100) / 100,
+        risk,
+        openAlerts,
+        revoked: policy.revoked === true,
+      },
+    };
+  }
+
+  private collect(change: AlertChange): void {
+    this.metrics.alerts.inc({ severity: change.alert.severity, kind: change.kind });
+    this.pendingChanges.push(change);
+  }
+
+  /** One transaction: alerts changed, their new timeline entries, changed key and org states, offsets. */
+  private async commit(
+    offsets: OffsetCheckpoint[] | undefined,
+    partitionOf?: (keyId: string) => number | undefined,
+  ) {
+    const engine = this.pipeline.engine;
+    const changes = this.pendingChanges;
+    this.pendingChanges = [];
+    const alerts = this.pendingAlerts;
+    alerts.clear();
+    for (const change of changes) {
+      const episode = engine.key(change.alert.keyId)?.episode;
+      const previous = alerts.get(change.alert.id);
+      const newTimeline = episode?.alert.id === change.alert.id ? episode.takeNewTimeline() : [];
+      alerts.set(change.alert.id, {
+        alert: structuredClone(change.alert),
+        newTimeline: [...(previous?.newTimeline ?? []), ...newTimeline],
+      });
+    }
+    const { keys, orgs } = engine.takeChanges();
+    const keyStates: KeyCheckpoint[] = [];
+    for (const keyId of keys) {
+      const snapshot = engine.snapshotKey(keyId);
+      if (snapshot === undefined) continue;
+      const partition = partitionOf?.(keyId);
+      keyStates.push({
+        keyId,
+        ...(snapshot.orgId !== undefined ? { orgId: snapshot.orgId } : {}),
+        version: KEY_STATE_FORMAT,
+        state: structuredClone(snapshot),
+        lastSeen: snapshot.lastSeen,
+        ...(partition !== undefined ? { partition } : {}),
+      });
+    }
+    const orgStates: OrgCheckpoint[] = orgs.map((orgId) => ({
+      orgId,
+      version: KEY_STATE_FORMAT,
+      state: structuredClone(engine.snapshotOrg(orgId)),
+    }));
+    if (alerts.size === 0 && keyStates.length === 0 && orgStates.length === 0 && !offsets?.length) return;
+    const timer = this.metrics.storeLatency.startTimer({ operation: 'commit' });
+    await this.store.commit({
+      alerts: [...alerts.values()],
+      keyStates,
+      orgStates,
+      ...(offsets ? { offsets } : {}),
+    });
+    timer();
+    this.metrics.keysTracked.set(engine.keyCount);
+    if (engine.watermark > 0) this.metrics.processingLag.set((Date.now() - engine.watermark) / 1000);
+    for (const change of changes) {
+      const stored = alerts.get(change.alert.id)?.alert ?? change.alert;
+      for (const listener of this.listeners) {
+        try {
+          listener({ ...change, alert: stored });
+        } catch (error) {
+          this.logger.error({ err: error }, 'alert listener failed');
+        }
+      }
+    }
+  }
+
+  private serialise<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,124 @@
+import type { PolicyInput } from '../config/schema.js';
+import type { Alert, AlertStatus, Severity, TimelineEntry } from '../engine/types.js';
+
+/** Filters of `GET /v1/alerts`; results are ordered newest first by (ts, id). */
+export interface AlertQuery {
+  keyId?: string;
+  /** Minimum severity (inclusive). */
+  severity?: Severity;
+  /** Alerts where this detector contributed (any of `alert.detectors`). */
+  detector?: string;
+  status?: AlertStatus;
+  /** ISO times bounding `alert.ts`: since inclusive, until exclusive. */
+  since?: string;
+  until?: string;
+  /** 1–500. */
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface AlertPage {
+  items: Alert[];
+  nextCursor: string | null;
+}
+
+/** An alert as the engine last produced it, plus the timeline entries added since the last commit. */
+export interface AlertWrite {
+  alert: Alert;
+  newTimeline: TimelineEntry[];
+}
+
+/** A key's engine state, versioned so a build with other state shapes can refuse or reset it. */
+export interface KeyCheckpoint {
+  keyId: string;
+  orgId?: string;
+  /** Version of the engine's key-state format (changes when any detector's version changes). */
+  version: string;
+  /** JSON-serialisable state. */
+  state: unknown;
+  /** Event time of the key's latest event. */
+  lastSeen: number;
+  /** Kafka partition that owns the key, when consumed from Kafka. */
+  partition?: number;
+}
+
+export interface OrgCheckpoint {
+  orgId: string;
+  version: string;
+  state: unknown;
+}
+
+/** Consumed position of one Kafka partition, committed with the state it produced. */
+export interface OffsetCheckpoint {
+  group: string;
+  topic: string;
+  partition: number;
+  /** The next offset to consume (Kafka's committed-offset convention). */
+  offset: string;
+}
+
+/** Everything that must become durable together (one transaction). */
+export interface StoreBatch {
+  alerts: AlertWrite[];
+  keyStates: KeyCheckpoint[];
+  orgStates?: OrgCheckpoint[];
+  offsets?: OffsetCheckpoint[];
+}
+
+export type TokenScope = 'read' | 'write' | 'admin';
+
+export interface TokenRecord {
+  id: string;
+  name: string;
+  scopes: TokenScope[];
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+/** A human change of an alert's status. */
+export interface AlertStatusChange {
+  status: 'acknowledged' | 'resolved' | 'false_positive' | 'open';
+  note?: string;
+  actor: string;
+  at: string;
+}
+
+/**
+ * Durable storage of alerts, timelines, key state checkpoints, offsets, policies and API tokens.
+ * Two implementations (SQLite, PostgreSQL) pass the same test suite.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending versioned migrations. */
+  migrate(): Promise<void>;
+  /** Writes a batch atomically: alerts upserted by id, timelines appended, states and offsets replaced. */
+  commit(batch: StoreBatch): Promise<void>;
+  getAlert(
+    id: string,
+  ): Promise<{ alert: Alert; timeline: TimelineEntry[]; statusHistory: AlertStatusChange[] } | undefined>;
+  listAlerts(query: AlertQuery): Promise<AlertPage>;
+  /** Sets a human status; returns the updated alert or undefined when there is no such alert. */
+  setAlertStatus(id: string, change: AlertStatusChange): Promise<Alert | undefined>;
+  countAlerts(): Promise<number>;
+  /** Key checkpoints: all, or those of the given partitions. */
+  loadKeyStates(filter?: { partitions?: number[] }): Promise<KeyCheckpoint[]>;
+  getKeyState(keyId: string): Promise<KeyCheckpoint | undefined>;
+  listKeyIds(options: { limit: number; after?: string }): Promise<string[]>;
+  loadOrgStates(): Promise<OrgCheckpoint[]>;
+  getOffsets(group: string, topic: string): Promise<OffsetCheckpoint[]>;
+  getPolicy(keyId: string): Promise<PolicyInput | undefined>;
+  putPolicy(keyId: string, policy: PolicyInput): Promise<void>;
+  listPolicies(): Promise<Record<string, PolicyInput>>;
+  /** Creates a token; the clear token is returned once and only its hash is stored. */
+  createToken(input: { name: string; scopes: TokenScope[] }): Promise<{ record: TokenRecord; token: string }>;
+  /** Ensures a token with this clear value exists (for KEYWATCH_API_TOKEN); idempotent. */
+  ensureToken(input: { name: string; scopes: TokenScope[]; token: string }): Promise<TokenRecord>;
+  /** Finds a token by its clear value (hash lookup, constant-time compare); undefined when unknown/revoked. */
+  verifyToken(token: string): Promise<TokenRecord | undefined>;
+  listTokens(): Promise<TokenRecord[]>;
+  revokeToken(id: string): Promise<boolean>;
+  /** Round-trip latency probe for readiness. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

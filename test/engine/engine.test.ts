@@ -1,0 +1,182 @@
+import Type from 'typebox';
+import { describe, expect, it } from 'vitest';
+import type { DetectorDefinition } from '../../detectors/types.js';
+import { loadConfig } from '../../src/config/load.js';
+import { Engine } from '../../src/engine/engine.js';
+import { episodeId } from '../../src/engine/episode.js';
+import { prepareDetectors } from '../../src/engine/registry.js';
+import type { AlertChange } from '../../src/engine/types.js';
+import type { EnrichedEvent } from '../../src/events/types.js';
+
+/** A test detector that reports the score carried by the event's `status` field (status/1000). */
+function scoreFromStatus(id: string, field: 'status' | 'bytesIn'): DetectorDefinition<{ seen: number }> {
+  return {
+    id,
+    version: 1,
+    title: id,
+    description: `reports ${field}/1000 as its score`,
+    configSchema: Type.Object({}),
+    initialState: () => ({ seen: 0 }),
+    evaluate(event, state) {
+      state.seen++;
+      const value = event[field];
+      if (value === undefined || value === 0) return { state };
+      return {
+        state,
+        finding: {
+          detector: id,
+          score: value / 1000,
+          subject: `test:${id}`,
+          title: `${id} fired`,
+          explanation: `${id} saw ${value}.`,
+          evidence: { value, seen: state.seen },
+        },
+      };
+    },
+  };
+}
+
+const throwing: DetectorDefinition<null> = {
+  id: 'throws',
+  version: 1,
+  title: 'throws',
+  description: 'always throws',
+  configSchema: Type.Object({}),
+  initialState: () => null,
+  evaluate() {
+    throw new Error('boom');
+  },
+};
+
+const T0 = Date.parse('2026-11-03T09:00:00Z');
+
+function event(minutes: number, a = 0, b = 0, keyId = 'k1'): EnrichedEvent {
+  return {
+    ts: T0 + minutes * 60_000,
+    keyId,
+    ip: '81.2.69.160',
+    ipVersion: 4,
+    ipNormalized: '81.2.69.160',
+    network: '81.2.69.0/24',
+    ipKind: 'public',
+    geo: { country: 'GB', region: 'ENG', city: 'London', lat: 51.5, lon: -0.1, timezone: 'Europe/London' },
+    status: a,
+    bytesIn: b,
+  };
+}
+
+function createEngine(extra: DetectorDefinition<never>[] = []) {
+  const config = loadConfig();
+  const changes: AlertChange[] = [];
+  const definitions = [scoreFromStatus('a', 'status'), scoreFromStatus('b', 'bytesIn'), ...extra];
+  const engine = new Engine({
+    config,
+    detectors: prepareDetectors(definitions as never, {}),
+    onChange: (change) => changes.push(structuredClone(change)),
+    trackChanges: true,
+  });
+  return { engine, changes };
+}
+
+describe('Engine', () => {
+  it('ranks two weak signals of one event above either alone', () => {
+    const { engine, changes } = createEngine();
+    engine.process(event(0, 400, 0, 'only-a'));
+    engine.process(event(0, 0, 400, 'only-b'));
+    engine.process(event(0, 400, 400, 'both'));
+    const byKey = Object.fromEntries(changes.map((change) => [change.alert.keyId, change.alert]));
+    expect(byKey['only-a']?.severity).toBe('low');
+    expect(byKey['only-b']?.severity).toBe('low');
+    expect(byKey.both?.severity).toBe('medium');
+    expect(byKey.both?.score).toBeCloseTo(0.64, 3);
+    expect(byKey.both?.detectors).toEqual(['a', 'b']);
+  });
+
+  it('combines findings of one key that are close in time, not those far apart', () => {
+    const { engine, changes } = createEngine();
+    engine.process(event(0, 400));
+    engine.process(event(5, 0, 400));
+    expect(changes.at(-1)?.alert.severity).toBe('medium');
+    const far = createEngine();
+    far.engine.process(event(0, 400));
+    far.engine.process(event(60, 0, 400));
+    expect(far.changes.at(-1)?.alert.severity).toBe('low');
+  });
+
+  it('does not open an episode for a finding below the open threshold', () => {
+    const { engine, changes } = createEngine();
+    engine.process(event(0, 100));
+    expect(changes).toEqual([]);
+  });
+
+  it('groups findings into one episode, raises its severity and closes it after the quiet period', () => {
+    const { engine, changes } = createEngine();
+    engine.process(event(0, 400));
+    engine.process(event(10, 950));
+    engine.process(event(20, 100));
+    expect(new Set(changes.map((change) => change.alert.id)).size).toBe(1);
+    expect(changes[1]?.severityRaised).toBe(true);
+    const alert = changes.at(-1)!.alert;
+    expect(alert.severity).toBe('critical');
+    expect(alert.count).toBe(3);
+    expect(alert.id).toBe(episodeId('k1', T0));
+    expect(alert.ts).toBe('2026-11-03T09:00:00.000Z');
+    expect(alert.lastSeen).toBe('2026-11-03T09:20:00.000Z');
+    engine.process(event(20 + 121, 0, 0, 'other-key'));
+    const closed = changes.at(-1)!;
+    expect(closed.kind).toBe('closed');
+    expect(closed.alert.status).toBe('closed');
+    expect(closed.alert.closedAt).toBe('2026-11-03T11:20:00.000Z');
+    engine.process(event(200, 600));
+    expect(changes.at(-1)?.kind).toBe('opened');
+    expect(changes.at(-1)?.alert.id).not.toBe(alert.id);
+  });
+
+  it('explains an alert with the evidence of the strongest finding of each detector', () => {
+    const { engine, changes } = createEngine();
+    engine.process(event(0, 300, 500));
+    const alert = changes.at(-1)!.alert;
+    expect(alert.detector).toBe('b');
+    expect(alert.title).toBe('b fired');
+    expect(alert.summary).toContain('b saw 500');
+    expect(alert.summary).toContain('together with a fired');
+    expect(alert.evidence).toMatchObject({ risk: { contributions: { a: 0.3, b: 0.5 } }, b: { baseline: { value: 500 } } });
+  });
+
+  it('keeps processing when a detector throws, and counts the error', () => {
+    const { engine, changes } = createEngine([throwing as never]);
+    engine.process(event(0, 800));
+    expect(engine.counters.detectorErrors).toEqual({ throws: 1 });
+    expect(changes.at(-1)?.alert.severity).toBe('high');
+  });
+
+  it('continues from a checkpoint exactly as an uninterrupted run would', () => {
+    const events = [event(0, 0), event(1, 400), event(3, 0, 300), event(30, 0), event(200, 700), event(210, 50)];
+    const whole = createEngine();
+    for (const item of events) whole.engine.process(item);
+
+    const first = createEngine();
+    for (const item of events.slice(0, 3)) first.engine.process(item);
+    const snapshot = JSON.parse(JSON.stringify(first.engine.snapshotKey('k1')));
+    const second = createEngine();
+    expect(second.engine.restoreKey('k1', snapshot).resetDetectors).toEqual([]);
+    for (const item of events.slice(3)) second.engine.process(item);
+
+    const finalOf = (changes: AlertChange[]) => {
+      const alerts = new Map(changes.map((change) => [change.alert.id, change.alert]));
+      return [...alerts.values()];
+    };
+    const resumed = new Map(finalOf(first.changes).map((alert) => [alert.id, alert]));
+    for (const alert of finalOf(second.changes)) resumed.set(alert.id, alert);
+    expect([...resumed.values()]).toEqual(finalOf(whole.changes));
+  });
+
+  it('resets only the detector whose state version changed', () => {
+    const { engine } = createEngine();
+    engine.process(event(0, 0));
+    const snapshot = engine.snapshotKey('k1')!;
+    snapshot.detectors.a = [0, { seen: 99 }];
+    const other = createEngine();
+    expect(other.engine.restoreKey('k1', snapshot).resetDetectors).toEqual(['a']);
+  });
+});
