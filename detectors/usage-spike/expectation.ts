@@ -1,0 +1,26 @@
+import { rhythmRate } from './rhythm.js';
+import type { UsageSpikeState } from './state.js';
+
+/**
+ * Expected per-minute value of a metric in the minute being counted: the recent level, or the usual
+ * rate of this local hour when the weekly rhythm knows it to be higher (a daily peak is expected at
+ * its hour; a quieter hour never lowers the bar below the recent level).
+ */
+export function expectedPerMinute(state: UsageSpikeState, metric: number): number {
+  const level = state.mean[metric] ?? 0;
+  const rhythm = state.rhythm;
+  if (!rhythm) return level;
+  return Math.max(level, rhythmRate(rhythm, metric, rhythm.bucket));
+}
+
+/**
+ * Standard deviation of a metric's per-minute value around `expected`: the level's own variance,
+ * scaled up with the expectation by the key's dispersion (variance / mean, so a peak hour is as noisy,
+ * relatively, as the rest), and never below a Poisson count's (√expected) or 1.
+ */
+export function expectedSd(state: UsageSpikeState, metric: number, expected: number): number {
+  const level = state.mean[metric] ?? 0;
+  const variance = state.variance[metric] ?? 0;
+  const dispersion = level > 1e-9 ? variance / level : 1;
+  return Math.sqrt(Math.max(variance, dispersion * expected, expected, 1));
+}
