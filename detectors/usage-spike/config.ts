@@ -23,7 +23,7 @@ export const usageSpikeConfigSchema = Type.Object(
       description: 'Requests above the expected count that a minute needs before it can score at all.',
     }),
     minBytesExcess: Type.Integer({
-      default: 1_000_000,
+      default: 100_000,
       minimum: 1,
       description: 'Response bytes above the expected volume that a minute needs before it can score at all.',
     }),
@@ -52,6 +52,17 @@ export const usageSpikeConfigSchema = Type.Object(
       maximum: 1,
       description:
         'Findings scoring below this are not reported. Within one minute a metric is reported again only when its score has risen by 0.1.',
+    }),
+    peakFactor: Type.Number({
+      default: 2,
+      minimum: 1,
+      description:
+        'A settled key pages only when a minute exceeds this multiple of its highest minute of recent weeks (keys whose volume is naturally bursty, such as batch jobs, stay quiet on their usual peaks).',
+    }),
+    peakHalfLifeDays: Type.Number({
+      default: 14,
+      exclusiveMinimum: 0,
+      description: 'Half-life of the remembered highest minute per metric.',
     }),
     seasonality: Type.Boolean({
       default: true,

@@ -5,11 +5,18 @@ import { buildUsageSpikeFinding } from './finding.js';
 import { advanceToMinute } from './minute-fold.js';
 import { spikeScore } from './model.js';
 import type { UsageSpikePrepared } from './prepare.js';
-import { BYTES_OUT, ERRORS, METRICS, REQUESTS, type UsageSpikeState } from './state.js';
+import {
+  BYTES_OUT,
+  ERRORS,
+  LEARNING_SCORE_CEILING,
+  METRICS,
+  REQUESTS,
+  type UsageSpikeState,
+} from './state.js';
 
 const MINUTE_MS = 60_000;
-/** Highest score of a key still learning: informational, never paged. */
-export const LEARNING_SCORE_CEILING = 0.45;
+
+export { LEARNING_SCORE_CEILING };
 /** Within one minute a metric is reported again only after its score rose by this much. */
 export const REPORT_STEP = 0.1;
 
@@ -60,7 +67,9 @@ function assessMinute(
     const expected = expectedPerMinute(state, metric);
     if (!passesFloor(state, metric, observed - expected, prepared)) continue;
     let score = spikeScore(observed, expected, expectedSd(state, metric, expected), prepared.zThreshold);
-    if (learning) score = Math.min(score, LEARNING_SCORE_CEILING);
+    if (learning || withinRecentPeak(state, metric, observed, prepared)) {
+      score = Math.min(score, LEARNING_SCORE_CEILING);
+    }
     const reported = state.reported[metric]!;
     if (score < prepared.minScore || (reported > 0 && score < reported + REPORT_STEP)) continue;
     if (score > bestScore) {
@@ -71,6 +80,17 @@ function assessMinute(
   if (bestMetric < 0) return { state };
   state.reported[bestMetric] = bestScore;
   return { state, finding: buildUsageSpikeFinding(state, bestMetric, bestScore, learning, prepared, ctx) };
+}
+
+/** Whether the minute stays within `peakFactor` × the key's highest minute of recent weeks. */
+export function withinRecentPeak(
+  state: UsageSpikeState,
+  metric: number,
+  observed: number,
+  prepared: UsageSpikePrepared,
+): boolean {
+  const peak = state.peak?.[metric] ?? 0;
+  return peak > 0 && observed <= prepared.peakFactor * peak;
 }
 
 function passesFloor(

@@ -72,6 +72,7 @@ export function buildUsageSpikeFinding(
         levelSd: significant(Math.sqrt(state.variance[metric] ?? 0)),
         halfLifeMinutes: prepared.halfLifeMinutes,
         usualThisHour: usualThisHour >= 0 ? significant(usualThisHour) : null,
+        recentPeak: significant(state.peak?.[metric] ?? 0),
         weeklyRhythm: rhythm !== undefined,
       },
       timezone: timeZone,

@@ -1,7 +1,7 @@
 import { meanAfterZeros, nextMean, nextVariance, varianceAfterZeros } from './model.js';
 import type { UsageSpikePrepared } from './prepare.js';
 import { alignRhythm, bucketAt, closeHours, createRhythm, wantsRhythm } from './rhythm.js';
-import { METRICS, type UsageSpikeState } from './state.js';
+import { LEARNING_SCORE_CEILING, METRICS, type UsageSpikeState } from './state.js';
 
 /**
  * Moves the key to minute `next` (later than the current one): the finished minute is learned, the
@@ -21,6 +21,7 @@ export function advanceToMinute(
     return;
   }
   const learning = finished - state.firstMinute < prepared.learningMinutes;
+  learnPeak(state, next - finished, prepared);
   learnMinute(state, state.counts, learning, prepared);
   state.activeMinutes++;
 
@@ -82,6 +83,23 @@ export function learnMinute(
     }
     state.mean[metric] = nextMean(mean, residual, prepared.alpha);
     state.variance[metric] = nextVariance(variance, residual, varianceAlpha);
+  }
+}
+
+/**
+ * Remembers the highest minute of recent weeks per metric, decayed over the `elapsed` minutes until
+ * the next counted one.
+ */
+export function learnPeak(state: UsageSpikeState, elapsed: number, prepared: UsageSpikePrepared): void {
+  const peak = (state.peak ??= [0, 0, 0]);
+  const decay = prepared.peakRetention ** elapsed;
+  for (let metric = 0; metric < METRICS.length; metric++) {
+    const value = state.counts[metric]!;
+    const current = peak[metric]!;
+    // A minute that paged is not learned: a ten-minute attack must not become the new normal.
+    const learned = state.reported[metric]! > LEARNING_SCORE_CEILING ? current : value;
+    // Two decimals keep the checkpoint small; peaks are compared with a factor, not exactly.
+    peak[metric] = Math.round(Math.max(current, learned) * decay * 100) / 100;
   }
 }
 

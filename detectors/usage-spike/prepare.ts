@@ -8,6 +8,8 @@ export interface UsageSpikePrepared extends UsageSpikeConfig {
   alpha: number;
   /** 1 − alpha: what is left of the level after one empty minute. */
   retention: number;
+  /** What is left of a remembered peak after one minute. */
+  peakRetention: number;
   /** Shared resolver of local hour-of-week (DST-exact, cached per zone and UTC hour). */
   localTime: LocalTimeResolver;
 }
@@ -18,5 +20,6 @@ export function prepareUsageSpike(
   localTime: LocalTimeResolver,
 ): UsageSpikePrepared {
   const alpha = alphaForHalfLife(config.halfLifeMinutes);
-  return { ...config, alpha, retention: 1 - alpha, localTime };
+  const peakRetention = 0.5 ** (1 / (config.peakHalfLifeDays * 1440));
+  return { ...config, alpha, retention: 1 - alpha, peakRetention, localTime };
 }

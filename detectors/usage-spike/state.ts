@@ -1,3 +1,6 @@
+/** Highest score of a key still learning (or within its recent peak): informational, never paged. */
+export const LEARNING_SCORE_CEILING = 0.45;
+
 /** Metrics of the detector, in the order of every per-metric array of the state. */
 export const METRICS = ['requests', 'bytesOut', 'errors'] as const;
 export type MetricName = (typeof METRICS)[number];
@@ -43,6 +46,11 @@ export interface UsageSpikeState {
   mean: number[];
   /** EWMA variance of the per-minute value per metric; empty until the first minute is finished. */
   variance: number[];
+  /**
+   * Per metric, the highest per-minute value of recent weeks (decayed with `peakHalfLifeDays`);
+   * minutes that paged are not learned. Absent until the first minute is finished.
+   */
+  peak?: number[];
   /** Weekly rhythm, present once the key has a day of history with enough activity. */
   rhythm?: RateRhythm;
 }
