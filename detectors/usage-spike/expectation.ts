@@ -1,5 +1,5 @@
 import { rhythmRate } from './rhythm.js';
-import type { UsageSpikeState } from './state.js';
+import { BYTES_OUT, REQUESTS, type UsageSpikeState } from './state.js';
 
 /**
  * Expected per-minute value of a metric in the minute being counted: the recent level, or the usual
@@ -9,8 +9,13 @@ import type { UsageSpikeState } from './state.js';
 export function expectedPerMinute(state: UsageSpikeState, metric: number): number {
   const level = state.mean[metric] ?? 0;
   const rhythm = state.rhythm;
-  if (!rhythm) return level;
-  return Math.max(level, rhythmRate(rhythm, metric, rhythm.bucket));
+  const usual = rhythm ? Math.max(level, rhythmRate(rhythm, metric, rhythm.bucket)) : level;
+  if (metric !== BYTES_OUT) return usual;
+  // Bytes are judged per call: more calls carrying the usual bytes each are a request burst (the
+  // requests metric reports it), not a data-volume spike. Bytes-only exfiltration raises bytes per call.
+  const requestLevel = state.mean[REQUESTS] ?? 0;
+  if (requestLevel <= 0) return usual;
+  return Math.max(usual, state.counts[REQUESTS]! * (level / requestLevel));
 }
 
 /**
