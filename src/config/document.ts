@@ -42,6 +42,10 @@ function render(schema: SchemaNode, value: Record<string, unknown>, depth: numbe
   for (const [name, child] of Object.entries(schema.properties ?? {})) {
     if (child.description) out.push(...wrapComment(child.description, indent));
     const childValue = value[name];
+    if (childValue === undefined) {
+      out.push(`${indent}# ${name}: (not set)`);
+      continue;
+    }
     const isObjectSchema = child.type === 'object' && child.properties !== undefined;
     if (
       isObjectSchema &&
@@ -49,6 +53,12 @@ function render(schema: SchemaNode, value: Record<string, unknown>, depth: numbe
       typeof childValue === 'object' &&
       !Array.isArray(childValue)
     ) {
+      if (Object.values(childValue).every((entry) => entry === undefined)) {
+        // An empty mapping must stay a mapping in YAML; its possible settings are listed as comments.
+        out.push(`${indent}${name}: {}`);
+        render(child, {}, depth + 1, out);
+        continue;
+      }
       out.push(`${indent}${name}:`);
       render(child, childValue as Record<string, unknown>, depth + 1, out);
     } else {

@@ -214,7 +214,7 @@ export const ServerConfig = Type.Object(
     requestTimeoutMs: Type.Integer({
       minimum: 1000,
       default: 30_000,
-      description: 'Requests taking longer are answered 503 and their sockets closed.',
+      description: 'Requests taking longer are answered 408 and their sockets closed.',
     }),
     rateLimit: Type.Object(
       {
@@ -250,11 +250,6 @@ export const StoreConfig = Type.Object(
     url: Type.String({
       default: 'sqlite:./data/keywatch.db',
       description: 'sqlite:PATH (embedded default) or postgres://… (env KEYWATCH_DATABASE_URL).',
-    }),
-    checkpointIntervalMs: Type.Integer({
-      minimum: 10,
-      default: 1000,
-      description: 'How often changed key states are checkpointed when events arrive continuously.',
     }),
   },
   { default: {}, additionalProperties: false },
