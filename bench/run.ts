@@ -1,0 +1,54 @@
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeBenchEvents } from './events.js';
+import { heapPerKey, parseOnly, replayFile } from './replay-bench.js';
+
+/**
+ * `npm run bench`: measured figures, never asserted by tests. Each section prints its numbers beside
+ * the baseline and target its issue names; all results go to bench/out/results.json.
+ */
+const outDir = join(import.meta.dirname, 'out');
+mkdirSync(outDir, { recursive: true });
+const results: Record<string, unknown> = {};
+const quick = process.argv.includes('--quick');
+
+function line(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+async function replaySection(): Promise<void> {
+  const events = quick ? 200_000 : 1_000_000;
+  const keys = quick ? 4_000 : 20_000;
+  const file = join(outDir, `events-${events}-${keys}.ndjson`);
+  await writeBenchEvents({ path: file, keys, events });
+  const mb = statSync(file).size / 1048576;
+  line(
+    `replay: ${events.toLocaleString('en-US')} events over ${keys.toLocaleString('en-US')} keys (${mb.toFixed(0)} MB)`,
+  );
+  // Warm up the geo database and JIT on a first pass of each, then measure.
+  await parseOnly(file);
+  const baseline = await parseOnly(file);
+  const replay = await replayFile(file);
+  const ratio = replay.eventsPerSecond / baseline.eventsPerSecond;
+  line(
+    `  parse-only baseline  ${baseline.eventsPerSecond.toLocaleString('en-US')} events/s (${baseline.seconds.toFixed(2)} s)`,
+  );
+  line(
+    `  keywatch replay      ${replay.eventsPerSecond.toLocaleString('en-US')} events/s (${replay.seconds.toFixed(2)} s, ${replay.alerts} alerts)`,
+  );
+  line(`  ratio                ${(ratio * 100).toFixed(1)}% of baseline (target ≥ 40%)`);
+  results.replay = { events, keys, baseline, replay, ratio };
+
+  const memoryKeys = quick ? 50_000 : 200_000;
+  const memoryFile = join(outDir, `events-${memoryKeys * 5}-${memoryKeys}.ndjson`);
+  await writeBenchEvents({ path: memoryFile, keys: memoryKeys, events: memoryKeys * 5, seed: 11 });
+  const memory = await heapPerKey(memoryFile);
+  line(
+    `memory: ${memory.keys.toLocaleString('en-US')} keys, ${memory.bytesPerKey} bytes of heap per tracked key (target ≤ 1024), heap ${memory.heapMb} MB`,
+  );
+  results.memory = memory;
+}
+
+await replaySection();
+writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+line(`results written to ${join(outDir, 'results.json')}`);

@@ -1,0 +1,90 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Static } from 'typebox';
+import type { ServerConfig } from '../config/schema.js';
+import type { KeywatchMetrics } from '../metrics.js';
+import type { KeywatchRuntime } from '../service/types.js';
+import { apiLogger } from './logging.js';
+import { installAuth } from './plugins/auth.js';
+import { answerFrameworkError, installErrorHandling } from './plugins/errors.js';
+import { installBodyParsers } from './plugins/ndjson.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { registerRateLimit } from './plugins/rate-limit.js';
+import { createTokenVerifier } from './plugins/token-verifier.js';
+import { alertRoutes } from './routes/alerts.js';
+import { eventsRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { formatSchemaErrors } from './validation-message.js';
+import { strictValidatorCompiler } from './validator-compiler.js';
+
+/** The server settings the API uses (`server` section of the configuration). */
+export type ApiServerConfig = Pick<
+  Static<typeof ServerConfig>,
+  'bodyLimitBytes' | 'maxEventsPerRequest' | 'requestTimeoutMs' | 'rateLimit' | 'tokens'
+>;
+
+export interface BuildAppOptions {
+  runtime: KeywatchRuntime;
+  metrics: KeywatchMetrics;
+  config: ApiServerConfig;
+  /** The service logger (a child with redaction is used), or false for none (the default). */
+  logger?: Logger | false;
+  /** A clear admin token to ensure in the store (env KEYWATCH_API_TOKEN), for a quick start. */
+  adminToken?: string;
+  /** How long a verified token is trusted without asking the store again (default 10 s). */
+  tokenCacheTtlMs?: number;
+}
+
+/** Name of the token that `adminToken` creates. */
+export const ADMIN_TOKEN_NAME = 'admin (KEYWATCH_API_TOKEN)';
+
+/**
+ * Builds the Keywatch HTTP API; it never listens (the server does, or tests use `app.inject()`).
+ *
+ * @example
+ * const app = await buildApp({ runtime, metrics, config: config.server, logger });
+ * await app.listen({ host: config.server.host, port: config.server.port });
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { runtime, config } = options;
+  const app = Fastify({
+    ...(options.logger
+      ? { loggerInstance: apiLogger(options.logger) as FastifyBaseLogger }
+      : { logger: false }),
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.requestTimeoutMs,
+    // Key ids may be 256 characters, more once percent-encoded.
+    routerOptions: { maxParamLength: 1024 },
+    schemaErrorFormatter: formatSchemaErrors,
+    frameworkErrors: answerFrameworkError,
+  });
+  // Route plugins are typed with FastifyPluginAsyncTypebox; TypeBox also validates (see the compiler).
+  app.setValidatorCompiler(strictValidatorCompiler);
+
+  if (options.adminToken !== undefined) {
+    await runtime.store.ensureToken({ name: ADMIN_TOKEN_NAME, scopes: ['admin'], token: options.adminToken });
+  }
+  const verifier = createTokenVerifier({
+    store: runtime.store,
+    configuredTokens: config.tokens,
+    ...(options.tokenCacheTtlMs !== undefined ? { cacheTtlMs: options.tokenCacheTtlMs } : {}),
+  });
+
+  // Order matters: plugins that act through onRoute hooks only see routes registered after them.
+  await registerRateLimit(app, { settings: config.rateLimit, verifier });
+  installErrorHandling(app, { notFoundPreHandler: app.rateLimit() });
+  installBodyParsers(app);
+  await registerOpenApi(app);
+  installAuth(app, { verifier });
+
+  await app.register(healthRoutes, { runtime });
+  await app.register(metricsRoutes, { metrics: options.metrics });
+  await app.register(eventsRoutes, { runtime, maxEventsPerRequest: config.maxEventsPerRequest });
+  await app.register(alertRoutes, { runtime });
+  await app.register(keyRoutes, { runtime });
+  await app.ready();
+  return app;
+}
