@@ -91,7 +91,8 @@ export function learnMinute(
  * the next counted one.
  */
 export function learnPeak(state: UsageSpikeState, elapsed: number, prepared: UsageSpikePrepared): void {
-  const peak = (state.peak ??= [0, 0, 0]);
+  if (state.peak === undefined) state.peak = [0, 0, 0];
+  const peak = state.peak;
   const decay = prepared.peakRetention ** elapsed;
   for (let metric = 0; metric < METRICS.length; metric++) {
     const value = state.counts[metric]!;

@@ -49,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
           'no-progress': { type: 'boolean' },
         },
       });
-      if (positionals.length !== 1) throw usageError('replay takes exactly one FILE (or - for standard input)');
+      if (positionals.length !== 1)
+        throw usageError('replay takes exactly one FILE (or - for standard input)');
       await replayCommand({
         file: positionals[0]!,
         config: configFrom(values.config, values.format),
@@ -62,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'score-series': {
       const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-      if (positionals.length !== 1) throw usageError('score-series takes exactly one FILE.csv (or - for standard input)');
+      if (positionals.length !== 1)
+        throw usageError('score-series takes exactly one FILE.csv (or - for standard input)');
       const file = positionals[0]!;
       const input = file === '-' ? process.stdin : createReadStream(file);
       await scoreSeries(input, process.stdout, process.stderr);

@@ -1,9 +1,9 @@
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { KeywatchConfig } from '../config/load.js';
+import { createReplayPipeline, type ReplaySummary, sortAlerts, summarize } from '../engine/replay.js';
 import { KeywatchError } from '../errors.js';
 import { readLines } from '../events/line-reader.js';
-import { createReplayPipeline, type ReplaySummary, sortAlerts, summarize } from '../engine/replay.js';
 import { ProgressBar } from './progress.js';
 
 export interface ReplayCommandOptions {
@@ -34,20 +34,25 @@ export async function replayCommand(options: ReplayCommandOptions): Promise<Repl
     try {
       totalBytes = statSync(options.file).size;
     } catch (error) {
-      throw new KeywatchError('KW_ERR_INPUT_UNREADABLE', `Cannot read ${options.file}: ${(error as Error).message}`);
+      throw new KeywatchError(
+        'KW_ERR_INPUT_UNREADABLE',
+        `Cannot read ${options.file}: ${(error as Error).message}`,
+      );
     }
     input = createReadStream(options.file, { highWaterMark: 1 << 20 });
   }
   const deadLetter = options.deadLetterFile ? createWriteStream(options.deadLetterFile) : undefined;
   const tty = stderr as NodeJS.WriteStream;
-  const bar = options.progress !== false && ProgressBar.enabledFor(tty) ? new ProgressBar(tty, totalBytes) : undefined;
+  const bar =
+    options.progress !== false && ProgressBar.enabledFor(tty) ? new ProgressBar(tty, totalBytes) : undefined;
 
   const started = performance.now();
   const { pipeline, alerts } = createReplayPipeline({
     config,
     onReject: (rejected) => {
       bar?.clear();
-      const message = rejected.message.length > MAX_ECHO ? `${rejected.message.slice(0, MAX_ECHO)}…` : rejected.message;
+      const message =
+        rejected.message.length > MAX_ECHO ? `${rejected.message.slice(0, MAX_ECHO)}…` : rejected.message;
       stderr.write(`line ${rejected.position}: rejected (${rejected.reason}): ${message}\n`);
       deadLetter?.write(`${JSON.stringify({ line: rejected.position, reason: rejected.reason, message })}\n`);
     },
@@ -58,7 +63,10 @@ export async function replayCommand(options: ReplayCommandOptions): Promise<Repl
     if (item.text === undefined) {
       bytes += item.oversized + 1;
       pipeline.rejectRaw(
-        { reason: 'oversized_line', message: `line of ${item.oversized} bytes exceeds ${config.events.maxLineBytes}` },
+        {
+          reason: 'oversized_line',
+          message: `line of ${item.oversized} bytes exceeds ${config.events.maxLineBytes}`,
+        },
         item.line,
       );
       continue;

@@ -140,7 +140,10 @@ describe('Engine', () => {
     expect(alert.title).toBe('b fired');
     expect(alert.summary).toContain('b saw 500');
     expect(alert.summary).toContain('together with a fired');
-    expect(alert.evidence).toMatchObject({ risk: { contributions: { a: 0.3, b: 0.5 } }, b: { baseline: { value: 500 } } });
+    expect(alert.evidence).toMatchObject({
+      risk: { contributions: { a: 0.3, b: 0.5 } },
+      b: { baseline: { value: 500 } },
+    });
   });
 
   it('keeps processing when a detector throws, and counts the error', () => {
@@ -151,7 +154,14 @@ describe('Engine', () => {
   });
 
   it('continues from a checkpoint exactly as an uninterrupted run would', () => {
-    const events = [event(0, 0), event(1, 400), event(3, 0, 300), event(30, 0), event(200, 700), event(210, 50)];
+    const events = [
+      event(0, 0),
+      event(1, 400),
+      event(3, 0, 300),
+      event(30, 0),
+      event(200, 700),
+      event(210, 50),
+    ];
     const whole = createEngine();
     for (const item of events) whole.engine.process(item);
 
