@@ -17,6 +17,7 @@ const HEADER = `# Keywatch configuration: every setting with its default and wha
 `;
 
 function scalar(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(scalar).join(', ')}]`;
   if (typeof value === 'string') return JSON.stringify(value);
   return JSON.stringify(value ?? null);
 }
