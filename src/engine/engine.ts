@@ -9,12 +9,23 @@ import type { PreparedDetector } from './registry.js';
 import { combineScores } from './severity.js';
 import type { AlertChange } from './types.js';
 
-/** Everything the engine keeps about one key. Kept small: the engine may track hundreds of thousands. */
+/** An organisation's learned state, shared by its keys (one object per org, not per key). */
+export interface OrgRecord {
+  readonly id: string;
+  /** Per detector (registry order), its org-level state; undefined for detectors without one. */
+  states: unknown[];
+}
+
+/**
+ * Everything the engine keeps about one key. Kept small: the engine may track hundreds of thousands.
+ * Times are whole seconds so they stay small integers in memory (milliseconds would each need a
+ * boxed number); snapshots carry milliseconds.
+ */
 export interface KeyState {
-  orgId: string | undefined;
+  org: OrgRecord | undefined;
   events: number;
-  firstSeen: number;
-  lastSeen: number;
+  firstSeenSec: number;
+  lastSeenSec: number;
   /** Main time zone inferred from the key's locations (weighted majority vote). */
   tz: string | undefined;
   tzVotes: number;
@@ -78,7 +89,8 @@ export class Engine {
   readonly counters: EngineCounters = { events: 0, findings: 0, detectorErrors: {} };
   readonly policies: PolicyResolver;
   private readonly keys = new Map<string, KeyState>();
-  private readonly orgStates: Map<string, unknown>[];
+  private readonly orgs = new Map<string, OrgRecord>();
+  private readonly hasOrgDetectors: boolean;
   private readonly openEpisodes = new Map<string, KeyState>();
   private readonly detectors: PreparedDetector[];
   private readonly weights: number[];
@@ -100,7 +112,7 @@ export class Engine {
     const { config, detectors } = options;
     this.detectors = detectors;
     this.weights = detectors.map((detector) => config.engine.detectorWeights[detector.definition.id] ?? 1);
-    this.orgStates = detectors.map(() => new Map());
+    this.hasOrgDetectors = detectors.some((detector) => detector.definition.initialOrgState !== undefined);
     this.combineWindowMs = config.engine.combineWindowMinutes * 60_000;
     this.quietMs = config.engine.episodeQuietMinutes * 60_000;
     this.openThreshold = config.engine.openThreshold;
@@ -163,15 +175,16 @@ export class Engine {
     }
     const key = this.keyState(event);
     this.changedKeys?.add(event.keyId);
-    if (key.orgId !== undefined) this.changedOrgs?.add(key.orgId);
-    const policy = this.policies.resolve(event.keyId, key.orgId);
+    const org = key.org;
+    if (org !== undefined) this.changedOrgs?.add(org.id);
+    const policy = this.policies.resolve(event.keyId, org?.id);
     const geoTz = event.geo.timezone;
     if (geoTz !== null) this.voteTimezone(key, geoTz);
 
     const ctx = this.context;
     ctx.policy = policy;
     ctx.keyEvents = key.events;
-    ctx.keyFirstSeen = key.firstSeen;
+    ctx.keyFirstSeen = key.firstSeenSec * 1000;
     ctx.timezone = policy.timezone ?? key.tz ?? 'UTC';
 
     const pending = this.pending;
@@ -179,14 +192,12 @@ export class Engine {
     const detectors = this.detectors;
     for (let index = 0; index < detectors.length; index++) {
       const detector = detectors[index]!;
-      const orgId = key.orgId;
-      const orgStates = this.orgStates[index]!;
       let orgState: unknown;
-      if (orgId !== undefined && detector.definition.initialOrgState) {
-        orgState = orgStates.get(orgId);
+      if (org !== undefined && detector.definition.initialOrgState) {
+        orgState = org.states[index];
         if (orgState === undefined) {
           orgState = detector.definition.initialOrgState();
-          orgStates.set(orgId, orgState);
+          org.states[index] = orgState;
         }
       }
       try {
@@ -198,7 +209,7 @@ export class Engine {
           orgState,
         );
         key.states[index] = result.state;
-        if (result.orgState !== undefined && orgId !== undefined) orgStates.set(orgId, result.orgState);
+        if (result.orgState !== undefined && org !== undefined) org.states[index] = result.orgState;
         if (result.finding) this.weigh(key, index, result.finding, ts);
       } catch (error) {
         const id = detector.definition.id;
@@ -207,7 +218,8 @@ export class Engine {
       }
     }
     key.events++;
-    if (ts > key.lastSeen) key.lastSeen = ts;
+    const seconds = Math.floor(ts / 1000);
+    if (seconds > key.lastSeenSec) key.lastSeenSec = seconds;
     if (this.inventory) key.clients = recordClient(key.clients, event);
     if (pending.length > 0) this.applyFindings(key, event);
   }
@@ -236,10 +248,10 @@ export class Engine {
       detectors[detector.definition.id] = [detector.definition.version, key.states[index]];
     });
     return {
-      ...(key.orgId !== undefined ? { orgId: key.orgId } : {}),
+      ...(key.org !== undefined ? { orgId: key.org.id } : {}),
       events: key.events,
-      firstSeen: key.firstSeen,
-      lastSeen: key.lastSeen,
+      firstSeen: key.firstSeenSec * 1000,
+      lastSeen: key.lastSeenSec * 1000,
       ...(key.tz !== undefined ? { tz: key.tz } : {}),
       tzVotes: key.tzVotes,
       detectors,
@@ -270,10 +282,10 @@ export class Engine {
       return saved[1];
     });
     const key: KeyState = {
-      orgId: snapshot.orgId,
+      org: snapshot.orgId === undefined ? undefined : this.org(snapshot.orgId),
       events: snapshot.events,
-      firstSeen: snapshot.firstSeen,
-      lastSeen: snapshot.lastSeen,
+      firstSeenSec: Math.floor(snapshot.firstSeen / 1000),
+      lastSeenSec: Math.floor(snapshot.lastSeen / 1000),
       tz: snapshot.tz,
       tzVotes: snapshot.tzVotes,
       states,
@@ -283,7 +295,7 @@ export class Engine {
     };
     this.keys.set(keyId, key);
     if (key.episode && key.episode.alert.status === 'open') this.openEpisodes.set(keyId, key);
-    if (key.lastSeen > this.watermarkTs) this.watermarkTs = key.lastSeen;
+    if (snapshot.lastSeen > this.watermarkTs) this.watermarkTs = snapshot.lastSeen;
     return { resetDetectors };
   }
 
@@ -291,7 +303,7 @@ export class Engine {
   snapshotOrg(orgId: string): Record<string, [number, unknown]> {
     const out: Record<string, [number, unknown]> = {};
     this.detectors.forEach((detector, index) => {
-      const state = this.orgStates[index]!.get(orgId);
+      const state = this.orgs.get(orgId)?.states[index];
       if (state !== undefined) out[detector.definition.id] = [detector.definition.version, state];
     });
     return out;
@@ -302,7 +314,7 @@ export class Engine {
     this.detectors.forEach((detector, index) => {
       const saved = snapshot[detector.definition.id];
       if (saved !== undefined && saved[0] === detector.definition.version)
-        this.orgStates[index]!.set(orgId, saved[1]);
+        this.org(orgId).states[index] = saved[1];
     });
   }
 
@@ -317,10 +329,10 @@ export class Engine {
     let key = this.keys.get(event.keyId);
     if (key === undefined) {
       key = {
-        orgId: event.orgId,
+        org: event.orgId === undefined ? undefined : this.org(event.orgId),
         events: 0,
-        firstSeen: event.ts,
-        lastSeen: event.ts,
+        firstSeenSec: Math.floor(event.ts / 1000),
+        lastSeenSec: Math.floor(event.ts / 1000),
         tz: undefined,
         tzVotes: 0,
         states: this.detectors.map((detector) => detector.definition.initialState()),
@@ -329,10 +341,20 @@ export class Engine {
         clients: undefined,
       };
       this.keys.set(event.keyId, key);
-    } else if (key.orgId === undefined && event.orgId !== undefined) {
-      key.orgId = event.orgId;
+    } else if (key.org === undefined && event.orgId !== undefined) {
+      key.org = this.org(event.orgId);
     }
     return key;
+  }
+
+  /** The shared record of an organisation (created on first use). */
+  private org(orgId: string): OrgRecord {
+    let org = this.orgs.get(orgId);
+    if (org === undefined) {
+      org = { id: orgId, states: this.hasOrgDetectors ? new Array(this.detectors.length) : [] };
+      this.orgs.set(orgId, org);
+    }
+    return org;
   }
 
   /** Weighted majority vote with a cap, so a key's zone only moves after a sustained change. */

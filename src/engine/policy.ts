@@ -37,6 +37,9 @@ export class PolicyResolver {
   private globalPolicy!: KeyPolicy;
   private readonly byOrg = new Map<string, KeyPolicy>();
   private readonly byKey = new Map<string, KeyPolicy>();
+  private keyLayers = new Map<string, PolicyInput>();
+  private anyKeyPolicy = false;
+  private anyOrgPolicy = false;
 
   constructor(sources: PolicySources) {
     this.sources = sources;
@@ -45,7 +48,10 @@ export class PolicyResolver {
 
   /** The merged policy for a key of an org (org may be unknown). */
   resolve(keyId: string, orgId: string | undefined): KeyPolicy {
-    const keyLayer = this.sources.keys[keyId];
+    // Most deployments have few or no per-key and per-org policies: skip the lookups then.
+    if (!this.anyKeyPolicy)
+      return orgId === undefined || !this.anyOrgPolicy ? this.globalPolicy : this.orgPolicy(orgId);
+    const keyLayer = this.keyLayers.get(keyId);
     if (keyLayer === undefined) return orgId === undefined ? this.globalPolicy : this.orgPolicy(orgId);
     const cacheKey = orgId === undefined ? keyId : `${keyId}\u0000${orgId}`;
     let policy = this.byKey.get(cacheKey);
@@ -62,6 +68,8 @@ export class PolicyResolver {
     if (policy === undefined) delete keys[keyId];
     else keys[keyId] = policy;
     this.sources = { ...this.sources, keys };
+    this.keyLayers = new Map(Object.entries(keys));
+    this.anyKeyPolicy = this.keyLayers.size > 0;
     for (const cacheKey of [...this.byKey.keys()]) {
       if (cacheKey === keyId || cacheKey.startsWith(`${keyId}\u0000`)) this.byKey.delete(cacheKey);
     }
@@ -69,15 +77,17 @@ export class PolicyResolver {
 
   /** The key's own policy layer as set, if any. */
   keyPolicy(keyId: string): PolicyInput | undefined {
-    return this.sources.keys[keyId];
+    return this.keyLayers.get(keyId);
   }
 
   private orgPolicy(orgId: string): KeyPolicy {
+    if (!this.anyOrgPolicy) return this.globalPolicy;
     let policy = this.byOrg.get(orgId);
     if (policy === undefined) {
-      policy = apply(this.globalPolicy, this.sources.orgs[orgId]);
+      const layer = Object.hasOwn(this.sources.orgs, orgId) ? this.sources.orgs[orgId] : undefined;
       // Unknown orgs share the global object instead of growing the cache without bound.
-      if (this.sources.orgs[orgId] === undefined) return this.globalPolicy;
+      if (layer === undefined) return this.globalPolicy;
+      policy = apply(this.globalPolicy, layer);
       this.byOrg.set(orgId, policy);
     }
     return policy;
@@ -85,6 +95,9 @@ export class PolicyResolver {
 
   private rebuild(): void {
     this.globalPolicy = apply({ allowCidrs: [], allowCountries: [] }, this.sources.global);
+    this.keyLayers = new Map(Object.entries(this.sources.keys));
+    this.anyKeyPolicy = this.keyLayers.size > 0;
+    this.anyOrgPolicy = Object.keys(this.sources.orgs).length > 0;
     this.byOrg.clear();
     this.byKey.clear();
   }
