@@ -13,7 +13,14 @@ import { parseIp } from '../enrich/network.js';
 import { KeywatchError } from '../errors.js';
 import type { Rejection } from '../events/types.js';
 import type { KeywatchMetrics } from '../metrics.js';
-import type { AlertWrite, KeyCheckpoint, OffsetCheckpoint, OrgCheckpoint, Store } from '../store/types.js';
+import type {
+  AlertWrite,
+  IngestBatchRecord,
+  KeyCheckpoint,
+  OffsetCheckpoint,
+  OrgCheckpoint,
+  Store,
+} from '../store/types.js';
 import type { IngestResult, KeyProfile, KeySummary, KeywatchRuntime } from './types.js';
 
 export interface RuntimeOptions {
@@ -105,8 +112,14 @@ export class Runtime implements KeywatchRuntime {
     return checkpoints.length;
   }
 
-  async ingest(events: unknown[]): Promise<IngestResult> {
-    return this.process(events, undefined);
+  async ingest(events: unknown[], options: { idempotencyKey?: string } = {}): Promise<IngestResult> {
+    const key = options.idempotencyKey;
+    if (key === undefined) return this.process(events, undefined);
+    return this.serialise(async () => {
+      const stored = await this.store.getIngestBatch(key);
+      if (stored !== undefined) return JSON.parse(stored) as IngestResult;
+      return this.processNow(events, undefined, undefined, key);
+    });
   }
 
   /**
@@ -118,20 +131,32 @@ export class Runtime implements KeywatchRuntime {
     offsets: OffsetCheckpoint[] | undefined,
     partitionOf?: (keyId: string) => number | undefined,
   ): Promise<IngestResult> {
-    return this.serialise(async () => {
-      if (this.closed) throw new KeywatchError('KW_ERR_UNAVAILABLE', 'Keywatch is shutting down');
-      const rejected: IngestResult['rejected'] = [];
-      let accepted = 0;
-      for (let index = 0; index < events.length; index++) {
-        const rejection: Rejection | undefined = this.pipeline.ingest(events[index], index);
-        if (rejection === undefined) accepted++;
-        else rejected.push({ index, reason: rejection.reason, message: rejection.message });
-      }
-      this.pipeline.flush();
-      this.metrics.eventsAccepted.inc({ source: this.source }, accepted);
-      await this.commit(offsets, partitionOf);
-      return { accepted, rejected };
-    });
+    return this.serialise(() => this.processNow(events, offsets, partitionOf, undefined));
+  }
+
+  private async processNow(
+    events: unknown[],
+    offsets: OffsetCheckpoint[] | undefined,
+    partitionOf: ((keyId: string) => number | undefined) | undefined,
+    idempotencyKey: string | undefined,
+  ): Promise<IngestResult> {
+    if (this.closed) throw new KeywatchError('KW_ERR_UNAVAILABLE', 'Keywatch is shutting down');
+    const rejected: IngestResult['rejected'] = [];
+    let accepted = 0;
+    for (let index = 0; index < events.length; index++) {
+      const rejection: Rejection | undefined = this.pipeline.ingest(events[index], index);
+      if (rejection === undefined) accepted++;
+      else rejected.push({ index, reason: rejection.reason, message: rejection.message });
+    }
+    this.pipeline.flush();
+    this.metrics.eventsAccepted.inc({ source: this.source }, accepted);
+    const result = { accepted, rejected };
+    await this.commit(
+      offsets,
+      partitionOf,
+      idempotencyKey === undefined ? undefined : { id: idempotencyKey, result: JSON.stringify(result) },
+    );
+    return result;
   }
 
   async listKeys(options: {
@@ -293,6 +318,7 @@ export class Runtime implements KeywatchRuntime {
   private async commit(
     offsets: OffsetCheckpoint[] | undefined,
     partitionOf?: (keyId: string) => number | undefined,
+    ingestBatch?: IngestBatchRecord,
   ) {
     const engine = this.pipeline.engine;
     const changes = this.pendingChanges;
@@ -328,13 +354,22 @@ export class Runtime implements KeywatchRuntime {
       version: KEY_STATE_FORMAT,
       state: structuredClone(engine.snapshotOrg(orgId)),
     }));
-    if (alerts.size === 0 && keyStates.length === 0 && orgStates.length === 0 && !offsets?.length) return;
+    if (
+      alerts.size === 0 &&
+      keyStates.length === 0 &&
+      orgStates.length === 0 &&
+      !offsets?.length &&
+      !ingestBatch
+    ) {
+      return;
+    }
     const timer = this.metrics.storeLatency.startTimer({ operation: 'commit' });
     await this.store.commit({
       alerts: [...alerts.values()],
       keyStates,
       orgStates,
       ...(offsets ? { offsets } : {}),
+      ...(ingestBatch ? { ingestBatch } : {}),
     });
     timer();
     this.metrics.keysTracked.set(engine.keyCount);

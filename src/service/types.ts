@@ -48,8 +48,12 @@ export interface KeyProfile extends KeySummary {
  */
 export interface KeywatchRuntime {
   readonly store: Store;
-  /** Ingests canonical (or configured-format) events; events are processed and stored before it resolves. */
-  ingest(events: unknown[]): Promise<IngestResult>;
+  /**
+   * Ingests canonical (or configured-format) events; events are processed and stored before it
+   * resolves. With an idempotency key, a retry of a batch already committed (within a day) gets the
+   * stored answer and its events are not processed again.
+   */
+  ingest(events: unknown[], options?: { idempotencyKey?: string }): Promise<IngestResult>;
   listKeys(options: {
     limit: number;
     after?: string;

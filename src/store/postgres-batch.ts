@@ -7,7 +7,7 @@ import {
   TIMELINE_LIMIT,
   withKeptStatus,
 } from './alert-write.js';
-import type { AlertWrite, StoreBatch } from './types.js';
+import { type AlertWrite, INGEST_BATCH_RETENTION_MS, type StoreBatch } from './types.js';
 
 /** Rows per multi-row statement: big enough to amortise round trips, small enough to bound memory. */
 const ROWS_PER_STATEMENT = 5000;
@@ -35,6 +35,15 @@ export async function writeBatch(client: pg.PoolClient, batch: StoreBatch): Prom
   }
   for (const chunk of chunks(batch.offsets ?? [], ROWS_PER_STATEMENT)) {
     await client.query(UPSERT_OFFSETS, [JSON.stringify(chunk)]);
+  }
+  if (batch.ingestBatch !== undefined) {
+    await client.query(
+      `DELETE FROM ingest_batches WHERE created_at < now() - interval '${INGEST_BATCH_RETENTION_MS / 1000} seconds'`,
+    );
+    await client.query(
+      'INSERT INTO ingest_batches (id, result) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING',
+      [batch.ingestBatch.id, batch.ingestBatch.result],
+    );
   }
 }
 

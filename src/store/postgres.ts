@@ -8,17 +8,18 @@ import { MIGRATIONS } from './migrations/index.js';
 import { writeBatch } from './postgres-batch.js';
 import { storeError } from './store-error.js';
 import { generateToken, generateTokenId, hashToken, tokenHashesMatch } from './token-hash.js';
-import type {
-  AlertPage,
-  AlertQuery,
-  AlertStatusChange,
-  KeyCheckpoint,
-  OffsetCheckpoint,
-  OrgCheckpoint,
-  Store,
-  StoreBatch,
-  TokenRecord,
-  TokenScope,
+import {
+  type AlertPage,
+  type AlertQuery,
+  type AlertStatusChange,
+  INGEST_BATCH_RETENTION_MS,
+  type KeyCheckpoint,
+  type OffsetCheckpoint,
+  type OrgCheckpoint,
+  type Store,
+  type StoreBatch,
+  type TokenRecord,
+  type TokenScope,
 } from './types.js';
 
 /** Options of the PostgreSQL store. */
@@ -291,6 +292,15 @@ export class PostgresStore implements Store {
       [group, topic],
     );
     return rows.map((row) => ({ group, topic, partition: row.kafka_partition, offset: row.next_offset }));
+  }
+
+  async getIngestBatch(id: string): Promise<string | undefined> {
+    const rows = await this.#query<{ result: string }>(
+      'reading an ingest batch',
+      `SELECT result FROM ingest_batches WHERE id = $1 AND created_at >= now() - interval '${INGEST_BATCH_RETENTION_MS / 1000} seconds'`,
+      [id],
+    );
+    return rows[0]?.result;
   }
 
   async getPolicy(keyId: string): Promise<PolicyInput | undefined> {

@@ -63,6 +63,11 @@ export function prepareStatements(db: Database.Database) {
       ON CONFLICT (org_id) DO UPDATE SET version = excluded.version, state = excluded.state,
         updated_at = excluded.updated_at`),
     selectOrgStates: db.prepare('SELECT org_id, version, state FROM org_states ORDER BY org_id'),
+    insertIngestBatch: db.prepare(
+      'INSERT INTO ingest_batches (id, result, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    ),
+    pruneIngestBatches: db.prepare('DELETE FROM ingest_batches WHERE created_at < ?'),
+    selectIngestBatch: db.prepare('SELECT result FROM ingest_batches WHERE id = ? AND created_at >= ?'),
     upsertOffset: db.prepare(`
       INSERT INTO offsets (consumer_group, topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET next_offset = excluded.next_offset,

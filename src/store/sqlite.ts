@@ -17,18 +17,19 @@ import { MIGRATIONS } from './migrations/index.js';
 import { listAlertsSql, prepareStatements, type Statements } from './sqlite-statements.js';
 import { storeError } from './store-error.js';
 import { generateToken, generateTokenId, hashToken, tokenHashesMatch } from './token-hash.js';
-import type {
-  AlertPage,
-  AlertQuery,
-  AlertStatusChange,
-  AlertWrite,
-  KeyCheckpoint,
-  OffsetCheckpoint,
-  OrgCheckpoint,
-  Store,
-  StoreBatch,
-  TokenRecord,
-  TokenScope,
+import {
+  type AlertPage,
+  type AlertQuery,
+  type AlertStatusChange,
+  type AlertWrite,
+  INGEST_BATCH_RETENTION_MS,
+  type KeyCheckpoint,
+  type OffsetCheckpoint,
+  type OrgCheckpoint,
+  type Store,
+  type StoreBatch,
+  type TokenRecord,
+  type TokenScope,
 } from './types.js';
 
 /** Options of the embedded SQLite store. */
@@ -269,6 +270,14 @@ export class SqliteStore implements Store {
     );
   }
 
+  async getIngestBatch(id: string): Promise<string | undefined> {
+    return this.#run('reading an ingest batch', () => {
+      const since = new Date(Date.now() - INGEST_BATCH_RETENTION_MS).toISOString();
+      const row = this.#prepared().selectIngestBatch.get(id, since) as { result: string } | undefined;
+      return row?.result;
+    });
+  }
+
   async getPolicy(keyId: string): Promise<PolicyInput | undefined> {
     return this.#run('reading a policy', () => {
       const row = this.#prepared().selectPolicy.get(keyId) as { policy: string } | undefined;
@@ -396,6 +405,10 @@ export class SqliteStore implements Store {
     }
     for (const offset of batch.offsets ?? []) {
       statements.upsertOffset.run(offset.group, offset.topic, offset.partition, offset.offset, now);
+    }
+    if (batch.ingestBatch !== undefined) {
+      statements.pruneIngestBatches.run(new Date(Date.parse(now) - INGEST_BATCH_RETENTION_MS).toISOString());
+      statements.insertIngestBatch.run(batch.ingestBatch.id, batch.ingestBatch.result, now);
     }
   }
 

@@ -58,12 +58,23 @@ export interface OffsetCheckpoint {
   offset: string;
 }
 
+/** An ingest request's idempotency key and the answer it got (JSON), kept for a day. */
+export interface IngestBatchRecord {
+  id: string;
+  result: string;
+}
+
+/** How long committed ingest batches are remembered for idempotent retries. */
+export const INGEST_BATCH_RETENTION_MS = 24 * 3_600_000;
+
 /** Everything that must become durable together (one transaction). */
 export interface StoreBatch {
   alerts: AlertWrite[];
   keyStates: KeyCheckpoint[];
   orgStates?: OrgCheckpoint[];
   offsets?: OffsetCheckpoint[];
+  /** The ingest request this batch came from, so a retry of it is answered without reprocessing. */
+  ingestBatch?: IngestBatchRecord;
 }
 
 export type TokenScope = 'read' | 'write' | 'admin';
@@ -107,6 +118,8 @@ export interface Store {
   listKeyIds(options: { limit: number; after?: string }): Promise<string[]>;
   loadOrgStates(): Promise<OrgCheckpoint[]>;
   getOffsets(group: string, topic: string): Promise<OffsetCheckpoint[]>;
+  /** The stored answer of an ingest batch committed within the retention period, if any. */
+  getIngestBatch(id: string): Promise<string | undefined>;
   getPolicy(keyId: string): Promise<PolicyInput | undefined>;
   putPolicy(keyId: string, policy: PolicyInput): Promise<void>;
   listPolicies(): Promise<Record<string, PolicyInput>>;

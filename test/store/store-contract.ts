@@ -580,6 +580,23 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         ]);
       });
 
+      it('remembers the answer of an ingest batch by its idempotency key, first answer kept', async () => {
+        const { store } = await fresh();
+        expect(await store.getIngestBatch('batch-1')).toBeUndefined();
+        await store.commit({
+          alerts: [],
+          keyStates: [],
+          ingestBatch: { id: 'batch-1', result: '{"accepted":3}' },
+        });
+        await store.commit({
+          alerts: [],
+          keyStates: [],
+          ingestBatch: { id: 'batch-1', result: '{"accepted":9}' },
+        });
+        expect(await store.getIngestBatch('batch-1')).toBe('{"accepted":3}');
+        expect(await store.getIngestBatch('batch-2')).toBeUndefined();
+      });
+
       it('stores offsets per group, topic and partition and replaces them', async () => {
         const { store } = await fresh();
         await store.commit({

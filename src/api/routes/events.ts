@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { KeywatchError } from '../../errors.js';
 import type { KeywatchRuntime } from '../../service/types.js';
 import { isNdjsonRequest, NDJSON_TYPES } from '../plugins/ndjson.js';
@@ -25,6 +27,25 @@ function eventsOf(body: unknown, ndjson: boolean): { events: unknown[]; lines: n
   return { events, lines };
 }
 
+const MAX_IDEMPOTENCY_KEY = 200;
+
+/**
+ * The request's `Idempotency-Key`, scoped to the caller's token, so a client re-sending a batch whose
+ * answer it never received gets the stored answer instead of the events being processed twice.
+ */
+function idempotencyOf(request: FastifyRequest): { idempotencyKey?: string } {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return {};
+  if (typeof header !== 'string' || header.length === 0 || header.length > MAX_IDEMPOTENCY_KEY) {
+    throw new KeywatchError(
+      'KW_ERR_BAD_REQUEST',
+      `headers.idempotency-key must be one string of 1 to ${MAX_IDEMPOTENCY_KEY} characters`,
+    );
+  }
+  const scope = request.principal?.name ?? '';
+  return { idempotencyKey: createHash('sha256').update(`${scope}\n${header}`).digest('hex') };
+}
+
 /** `POST /v1/events`: ingest of access-log events; bad events are rejections, not a failed request. */
 export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteOptions> = async (app, options) => {
   app.post(
@@ -36,7 +57,9 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteOptions> = async
         summary: 'Ingest access-log events',
         description:
           'A JSON object, a JSON array, or NDJSON (Content-Type: application/x-ndjson). Events are processed ' +
-          'and stored before the answer; each invalid event is listed with its position and reason.',
+          'and stored before the answer; each invalid event is listed with its position and reason. ' +
+          'With an Idempotency-Key header, a retry of a batch already committed gets the same answer and ' +
+          'its events are not processed twice.',
         consumes: ['application/json', ...NDJSON_TYPES],
         body: EventsBody,
         response: { 200: IngestResult, ...errorResponses(...AUTHENTICATED_ERRORS, 413, 415) },
@@ -50,7 +73,7 @@ export const eventsRoutes: FastifyPluginAsyncTypebox<EventsRouteOptions> = async
           `At most ${options.maxEventsPerRequest} events per request; this one has ${events.length}`,
         );
       }
-      const result = await options.runtime.ingest(events);
+      const result = await options.runtime.ingest(events, idempotencyOf(request));
       if (lines === undefined) return result;
       return {
         accepted: result.accepted,

@@ -1,4 +1,5 @@
 import { initialSchema } from './0001-initial-schema.js';
+import { ingestBatches } from './0002-ingest-batches.js';
 
 /** One versioned schema change, written once per SQL dialect. */
 export interface Migration {
@@ -13,4 +14,4 @@ export interface Migration {
  * Every migration, in the order they apply. Append new ones; never edit one that has shipped, because
  * databases that already applied it will not run it again.
  */
-export const MIGRATIONS: readonly Migration[] = [initialSchema];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, ingestBatches];
