@@ -59,7 +59,9 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     logger: logger.child({ component: 'api' }),
   });
   await app.listen({ port: config.server.port, host: config.server.host });
-  logger.info({ port: config.server.port, store: store.kind }, 'keywatch serving');
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
+  logger.info({ port, store: store.kind }, 'keywatch serving');
 
   let stopping = false;
   const stop = async (signal: string) => {
