@@ -7,7 +7,32 @@ import { createMetrics, type KeywatchMetrics } from '../../src/metrics.js';
 import { Runtime } from '../../src/service/runtime.js';
 import type { KeywatchRuntime } from '../../src/service/types.js';
 import { openStore } from '../../src/store/open.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
 import type { Store, TokenScope } from '../../src/store/types.js';
+import { dropSchemas, postgresUrlForTests, uniqueSchemaName } from '../helpers/postgres.js';
+
+/**
+ * The store under the API tests: in-memory SQLite, or — in the `api-postgres` test project
+ * (KEYWATCH_TEST_STORE=postgres) — the real PostgreSQL server in a schema of its own, so the same
+ * API tests run on both backends.
+ */
+async function openTestStore(): Promise<{ store: Store; dispose(): Promise<void> }> {
+  if (process.env.KEYWATCH_TEST_STORE !== 'postgres') {
+    const store = await openStore('sqlite::memory:');
+    return { store, dispose: () => store.close() };
+  }
+  const url = await postgresUrlForTests();
+  const schema = uniqueSchemaName('api');
+  const store = await openPostgresStore(url, { schema, poolSize: 4 });
+  await store.migrate();
+  return {
+    store,
+    async dispose() {
+      await store.close();
+      await dropSchemas(url, [schema]);
+    },
+  };
+}
 
 /** Server settings of the test app: small limits make 413s cheap; the rate limit never interferes. */
 export const TEST_SERVER_CONFIG: ApiServerConfig = {
@@ -30,7 +55,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** Builds the API over the real runtime and a fresh in-memory SQLite store, with one token per scope. */
+/** Builds the API over the real runtime and a fresh store (see openTestStore), with one token per scope. */
 export async function buildTestApp(
   options: {
     config?: Partial<ApiServerConfig>;
@@ -39,7 +64,7 @@ export async function buildTestApp(
     logger?: Logger;
   } = {},
 ): Promise<TestApp> {
-  const store = await openStore('sqlite::memory:');
+  const { store, dispose } = await openTestStore();
   const metrics = createMetrics();
   const runtime = await Runtime.create({
     config: loadConfig(),
@@ -74,7 +99,7 @@ export async function buildTestApp(
     async close() {
       await app.close();
       await runtime.close();
-      await store.close();
+      await dispose();
     },
   };
 }
