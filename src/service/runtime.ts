@@ -19,6 +19,7 @@ import type {
   KeyCheckpoint,
   OffsetCheckpoint,
   OrgCheckpoint,
+  OutboxMessage,
   Store,
 } from '../store/types.js';
 import type { IngestResult, KeyProfile, KeySummary, KeywatchRuntime } from './types.js';
@@ -31,6 +32,11 @@ export interface RuntimeOptions {
   detectors?: readonly AnyDetector[];
   /** Where accepted events come from, as a metric label. */
   source?: string;
+  /**
+   * Turns the alert changes of a batch into webhook outbox messages, written in the same transaction
+   * as the alerts (so a crash can neither lose a delivery nor deliver an alert that was not stored).
+   */
+  outbox?: (changes: readonly AlertChange[]) => OutboxMessage[];
 }
 
 const LEARNING_EVENTS = 100;
@@ -49,6 +55,9 @@ export class Runtime implements KeywatchRuntime {
   private readonly logger: Logger;
   private readonly source: string;
   private readonly listeners = new Set<(change: AlertChange) => void>();
+  private readonly outbox: RuntimeOptions['outbox'];
+  /** Kafka partition of each key, when events come from Kafka (keys move with their partitions). */
+  private readonly keyPartitions = new Map<string, number>();
   private readonly pendingAlerts = new Map<string, AlertWrite>();
   private pendingChanges: AlertChange[] = [];
   private queue: Promise<unknown> = Promise.resolve();
@@ -61,6 +70,7 @@ export class Runtime implements KeywatchRuntime {
     this.metrics = options.metrics;
     this.logger = options.logger;
     const source = options.source ?? 'http';
+    this.outbox = options.outbox;
     this.pipeline = new Pipeline({
       config: options.config,
       detectors: prepareDetectors(options.detectors ?? builtInDetectors, options.config.detectors),
@@ -239,6 +249,46 @@ export class Runtime implements KeywatchRuntime {
     }
   }
 
+  /**
+   * Kafka assigned these partitions to this instance: restore the checkpointed state of their keys
+   * (written by whichever instance owned them before). Call before consuming from them.
+   */
+  assignPartitions(partitions: readonly number[]): Promise<number> {
+    return this.serialise(async () => {
+      const checkpoints = await this.store.loadKeyStates({ partitions: [...partitions] });
+      const engine = this.pipeline.engine;
+      for (const checkpoint of checkpoints) {
+        if (checkpoint.version !== KEY_STATE_FORMAT) continue;
+        engine.restoreKey(checkpoint.keyId, checkpoint.state as KeyStateSnapshot);
+        if (checkpoint.partition !== undefined)
+          this.keyPartitions.set(checkpoint.keyId, checkpoint.partition);
+      }
+      this.metrics.keysTracked.set(engine.keyCount);
+      return checkpoints.length;
+    });
+  }
+
+  /**
+   * Kafka took these partitions away: commit what is pending, then forget their keys (the next
+   * owner restores them from the store). Offsets already committed stay with the state.
+   */
+  revokePartitions(partitions: readonly number[]): Promise<number> {
+    return this.serialise(async () => {
+      this.pipeline.flush();
+      await this.commit(undefined, undefined);
+      const revoked = new Set(partitions);
+      let dropped = 0;
+      for (const [keyId, partition] of this.keyPartitions) {
+        if (!revoked.has(partition)) continue;
+        this.pipeline.engine.dropKey(keyId);
+        this.keyPartitions.delete(keyId);
+        dropped++;
+      }
+      this.metrics.keysTracked.set(this.pipeline.engine.keyCount);
+      return dropped;
+    });
+  }
+
   /** Stops taking work, commits what is pending. The store is closed by its owner. */
   async close(): Promise<void> {
     await this.serialise(async () => {
@@ -339,7 +389,8 @@ export class Runtime implements KeywatchRuntime {
     for (const keyId of keys) {
       const snapshot = engine.snapshotKey(keyId);
       if (snapshot === undefined) continue;
-      const partition = partitionOf?.(keyId);
+      const partition = partitionOf?.(keyId) ?? this.keyPartitions.get(keyId);
+      if (partition !== undefined) this.keyPartitions.set(keyId, partition);
       keyStates.push({
         keyId,
         ...(snapshot.orgId !== undefined ? { orgId: snapshot.orgId } : {}),
@@ -354,6 +405,12 @@ export class Runtime implements KeywatchRuntime {
       version: KEY_STATE_FORMAT,
       state: structuredClone(engine.snapshotOrg(orgId)),
     }));
+    // Each change carries the alert as it is stored (a copy), not the engine's live object.
+    const storedChanges = changes.map((change) => ({
+      ...change,
+      alert: alerts.get(change.alert.id)?.alert ?? change.alert,
+    }));
+    const outbox = this.outbox !== undefined && storedChanges.length > 0 ? this.outbox(storedChanges) : [];
     if (
       alerts.size === 0 &&
       keyStates.length === 0 &&
@@ -370,15 +427,15 @@ export class Runtime implements KeywatchRuntime {
       orgStates,
       ...(offsets ? { offsets } : {}),
       ...(ingestBatch ? { ingestBatch } : {}),
+      ...(outbox.length > 0 ? { outbox } : {}),
     });
     timer();
     this.metrics.keysTracked.set(engine.keyCount);
     if (engine.watermark > 0) this.metrics.processingLag.set((Date.now() - engine.watermark) / 1000);
-    for (const change of changes) {
-      const stored = alerts.get(change.alert.id)?.alert ?? change.alert;
+    for (const change of storedChanges) {
       for (const listener of this.listeners) {
         try {
-          listener({ ...change, alert: stored });
+          listener(change);
         } catch (error) {
           this.logger.error({ err: error }, 'alert listener failed');
         }

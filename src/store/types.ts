@@ -58,6 +58,23 @@ export interface OffsetCheckpoint {
   offset: string;
 }
 
+/** Webhook event types (Standard Webhooks `type`). */
+export type WebhookEventType = 'alert.opened' | 'alert.updated' | 'alert.resolved' | 'webhook.test';
+
+/**
+ * One message to deliver to one webhook subscription, written to the durable outbox in the same
+ * transaction as the alert change that caused it. `id` is the `webhook-id` header, the same on every
+ * retry; `body` is the payload exactly as it will be signed and sent.
+ */
+export interface OutboxMessage {
+  id: string;
+  subscriptionId: string;
+  type: WebhookEventType;
+  alertId?: string;
+  body: string;
+  createdAt: string;
+}
+
 /** An ingest request's idempotency key and the answer it got (JSON), kept for a day. */
 export interface IngestBatchRecord {
   id: string;
@@ -75,6 +92,8 @@ export interface StoreBatch {
   offsets?: OffsetCheckpoint[];
   /** The ingest request this batch came from, so a retry of it is answered without reprocessing. */
   ingestBatch?: IngestBatchRecord;
+  /** Webhook messages caused by the alert changes of this batch (durable outbox). */
+  outbox?: OutboxMessage[];
 }
 
 export type TokenScope = 'read' | 'write' | 'admin';
