@@ -1,26 +1,69 @@
-import { pino } from 'pino';
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { type Logger, pino } from 'pino';
 import { buildApp } from './api/app.js';
+import { API_LOG_REDACT_PATHS } from './api/logging.js';
 import { overridesFromEnv } from './config/env.js';
-import { loadConfig } from './config/load.js';
+import { type KeywatchConfig, loadConfig } from './config/load.js';
+import { KeywatchError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { Runtime } from './service/runtime.js';
 import { openStore } from './store/open.js';
+import type { Store } from './store/types.js';
 
-/** Redaction of secrets in every log line of the service. */
+/** Redaction of secrets in every log line of the service (the API's list plus passwords). */
 export const LOG_REDACT = {
-  paths: [
-    'req.headers.authorization',
-    'req.headers.cookie',
-    'headers.authorization',
-    '*.token',
-    '*.secret',
-    '*.password',
-    'token',
-    'secret',
-    'password',
-  ],
+  paths: [...API_LOG_REDACT_PATHS, 'password', '*.password', '*.*.password'],
   censor: '[redacted]',
 };
+
+/** Shortest KEYWATCH_API_TOKEN accepted: a guessable admin token would be worse than none. */
+export const MIN_ENV_TOKEN_LENGTH = 24;
+
+/**
+ * Makes sure someone can use the API: KEYWATCH_API_TOKEN becomes an admin token; without it, and
+ * with no token in the store or config, a first start creates one and writes it (once) to a file
+ * next to the SQLite database, readable by the owner only — never to the log.
+ */
+async function ensureAdminAccess(
+  store: Store,
+  config: KeywatchConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Promise<void> {
+  const token = env.KEYWATCH_API_TOKEN;
+  if (token !== undefined && token !== '') {
+    if (token.length < MIN_ENV_TOKEN_LENGTH) {
+      throw new KeywatchError(
+        'KW_ERR_CONFIG_INVALID',
+        `Invalid configuration: KEYWATCH_API_TOKEN must be at least ${MIN_ENV_TOKEN_LENGTH} characters`,
+        { setting: 'KEYWATCH_API_TOKEN' },
+      );
+    }
+    await store.ensureToken({ name: 'KEYWATCH_API_TOKEN', scopes: ['admin'], token });
+    return;
+  }
+  if (config.server.tokens.length > 0 || (await store.listTokens()).length > 0) return;
+  const { token: created } = await store.createToken({ name: 'first-start admin', scopes: ['admin'] });
+  const path =
+    store.kind === 'sqlite' &&
+    config.store.url.startsWith('sqlite:') &&
+    !config.store.url.includes(':memory:')
+      ? join(dirname(resolve(config.store.url.slice('sqlite:'.length))), 'admin-token')
+      : undefined;
+  if (path !== undefined) {
+    writeFileSync(path, `${created}\n`, { mode: 0o600 });
+    logger.warn(
+      { file: path },
+      'no API token was configured: created an admin token and wrote it to this file',
+    );
+  } else {
+    process.stderr.write(
+      `keywatch: no API token was configured; created an admin token (shown once): ${created}\n`,
+    );
+    logger.warn('no API token was configured: created an admin token and printed it on stderr once');
+  }
+}
 
 export interface ServeOptions {
   configPath?: string;
@@ -43,9 +86,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   const metrics = createMetrics();
   const store = await openStore(config.store.url);
   await store.migrate();
-  const adminToken = env.KEYWATCH_API_TOKEN;
-  if (adminToken)
-    await store.ensureToken({ name: 'KEYWATCH_API_TOKEN', scopes: ['admin'], token: adminToken });
+  await ensureAdminAccess(store, config, env, logger);
   const runtime = await Runtime.create({
     config,
     store,

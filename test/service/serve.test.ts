@@ -1,0 +1,56 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RunningService, startService } from '../helpers/service.js';
+
+const running: RunningService[] = [];
+afterEach(async () => {
+  for (const service of running.splice(0)) await service.stop('SIGKILL');
+});
+
+describe('keywatch serve', () => {
+  it('creates an admin token on first start, writes it for the owner only and never logs it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kw-serve-'));
+    const service = await startService({ KEYWATCH_DATABASE_URL: `sqlite:${join(dir, 'keywatch.db')}` });
+    running.push(service);
+    const tokenFile = join(dir, 'admin-token');
+    const token = readFileSync(tokenFile, 'utf8').trim();
+    expect(token).toMatch(/^kw_[A-Za-z0-9_-]{43}$/);
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const response = await service.request('/v1/keys', { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    expect(service.logs.join('\n')).not.toContain(token);
+    expect(await service.stop('SIGTERM')).toBe(0);
+  });
+
+  it('refuses a short KEYWATCH_API_TOKEN at start-up, naming the variable', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: {
+        ...process.env,
+        KEYWATCH_API_TOKEN: 'short',
+        KEYWATCH_DATABASE_URL: 'sqlite::memory:',
+        KEYWATCH_PORT: '0',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('KW_ERR_CONFIG_INVALID');
+    expect(result.stderr).toContain('KEYWATCH_API_TOKEN');
+    expect(result.stderr).not.toContain('short');
+  });
+
+  it('refuses a bad port from the environment, naming the variable', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, KEYWATCH_PORT: 'eighty', KEYWATCH_DATABASE_URL: 'sqlite::memory:' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('KEYWATCH_PORT');
+  });
+});
