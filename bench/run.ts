@@ -1,5 +1,6 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alertListingBench, httpIngestBench } from './api-bench.js';
 import { writeBenchEvents } from './events.js';
 import { heapPerKey, parseOnly, replayFile } from './replay-bench.js';
 
@@ -49,6 +50,32 @@ async function replaySection(): Promise<void> {
   results.memory = memory;
 }
 
+async function apiSection(): Promise<void> {
+  const events = quick ? 50_000 : 200_000;
+  const source = join(outDir, quick ? 'events-200000-4000.ndjson' : 'events-1000000-20000.ndjson');
+  const ingest = await httpIngestBench(source, events, outDir);
+  line(
+    `http ingest: ${events.toLocaleString('en-US')} events in NDJSON batches of 1,000, SQLite, committed per batch`,
+  );
+  line(`  keywatch replay      ${ingest.replay.eventsPerSecond.toLocaleString('en-US')} events/s`);
+  line(`  POST /v1/events      ${ingest.http.eventsPerSecond.toLocaleString('en-US')} events/s`);
+  line(`  ratio                ${(ingest.ratio * 100).toFixed(1)}% of replay (target ≥ 50%)`);
+  results.httpIngest = ingest;
+
+  const listing = await alertListingBench(quick ? 100_000 : 1_000_000, outDir, quick ? 50 : 200);
+  line(
+    `GET /v1/alerts over ${listing.alerts.toLocaleString('en-US')} stored alerts (SQLite, real HTTP, limit 50):`,
+  );
+  for (const entry of listing.cases) {
+    line(
+      `  ${entry.name.padEnd(36)} p50 ${entry.p50.toFixed(2).padStart(6)} ms  p99 ${entry.p99.toFixed(2).padStart(6)} ms`,
+    );
+  }
+  line(`  all filters          p99 ${listing.p99.toFixed(2)} ms (target ≤ 50 ms)`);
+  results.alertListing = listing;
+}
+
 await replaySection();
+await apiSection();
 writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 line(`results written to ${join(outDir, 'results.json')}`);
