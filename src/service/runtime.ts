@@ -395,7 +395,9 @@ export class Runtime implements KeywatchRuntime {
         keyId,
         ...(snapshot.orgId !== undefined ? { orgId: snapshot.orgId } : {}),
         version: KEY_STATE_FORMAT,
-        state: structuredClone(snapshot),
+        // No copy: commits are serialised with processing, so the state cannot change before the
+        // store has written it.
+        state: snapshot,
         lastSeen: snapshot.lastSeen,
         ...(partition !== undefined ? { partition } : {}),
       });
@@ -403,7 +405,7 @@ export class Runtime implements KeywatchRuntime {
     const orgStates: OrgCheckpoint[] = orgs.map((orgId) => ({
       orgId,
       version: KEY_STATE_FORMAT,
-      state: structuredClone(engine.snapshotOrg(orgId)),
+      state: engine.snapshotOrg(orgId),
     }));
     // Each change carries the alert as it is stored (a copy), not the engine's live object.
     const storedChanges = changes.map((change) => ({
