@@ -3,9 +3,11 @@ import type { Finding } from '../types.js';
 import type { Judgement } from './judge.js';
 import {
   decodePlace,
+  historyEvents,
   liveCountAt,
   type PlaceEntry,
   placesAt,
+  profileStart,
   type UnfamiliarIpState,
 } from './key-profile.js';
 import { type OrgPlace, orgPlacesAt, type UnfamiliarIpOrgState } from './org-profile.js';
@@ -36,6 +38,7 @@ export function explainFinding(
   options: ExplainOptions,
 ): Finding {
   const { level, repeat } = judgement;
+  const history = historyEvents(state);
   const name = options.countryName;
   const where = eventPlace(event, level, name);
   const title = repeat
@@ -57,7 +60,7 @@ export function explainFinding(
   const exclude = repeated?.label;
   if (judgement.byOrg && org) {
     const newKey =
-      state.n === 0 ? 'it is the first use of this key' : `the key is new (${pluralEvents(state.n)} before)`;
+      history === 0 ? 'it is the first use of this key' : `the key is new (${pluralEvents(history)} before)`;
     const listLevel = baselineLevel(level, (candidate) => orgPlacesAt(org, candidate, orgCutoff));
     const baseline = describeList(
       listLevel,
@@ -74,7 +77,7 @@ export function explainFinding(
     const baseline = describeList(listLevel, placesAt(state, listLevel, cutoff), name, 'events', exclude);
     sentence += baseline.phrase
       ? `; in the last ${options.forgetAfterDays} days it was ${usedFrom(baseline.mostly, repeat)} ${baseline.phrase}.`
-      : `; it has ${pluralEvents(state.n)} of history and no other such place.`;
+      : `; it has ${pluralEvents(history)} of history and no other such place.`;
   }
 
   const evidence: Record<string, unknown> = {
@@ -118,18 +121,18 @@ export function explainFinding(
 /** The baseline a key was compared with: history size and its top countries and cities. */
 function keyBaseline(state: UnfamiliarIpState, cutoff: number, name: (code: string) => string) {
   return {
-    historyEvents: state.n,
-    since: state.n > 0 ? isoMinute(state.t0) : null,
+    historyEvents: historyEvents(state),
+    since: historyEvents(state) > 0 ? isoMinute(profileStart(state)) : null,
     countries: placesAt(state, COUNTRY, cutoff)
       .slice(0, SHOWN)
       .map((place) => placeView(COUNTRY, place, name)),
     cities: placesAt(state, CITY, cutoff)
       .slice(0, SHOWN)
       .map((place) => placeView(CITY, place, name)),
-    knownCountries: liveCountAt(state.p, COUNTRY, cutoff),
-    knownCities: liveCountAt(state.p, CITY, cutoff),
-    knownNetworks: liveCountAt(state.p, NETWORK, cutoff),
-    knownIps: liveCountAt(state.p, HOST, cutoff),
+    knownCountries: liveCountAt(state, COUNTRY, cutoff),
+    knownCities: liveCountAt(state, CITY, cutoff),
+    knownNetworks: liveCountAt(state, NETWORK, cutoff),
+    knownIps: liveCountAt(state, HOST, cutoff),
   };
 }
 

@@ -5,8 +5,11 @@ import { type CaseEvent, type DetectorCase, enrichCaseEvent, runCase } from '../
 import type { Finding } from '../types.js';
 import { unfamiliarIpCases } from './cases.js';
 import { UnfamiliarIpConfig } from './config.js';
+import { NO_POINT } from './geo-point.js';
 import { type UnfamiliarIpOrgState, type UnfamiliarIpState, unfamiliarIp } from './index.js';
-import { STRIDE } from './key-profile.js';
+import { AT_LABEL, FIRST_PLACE, historyEvents, levelAt, nextPlace } from './key-profile.js';
+import { newOrgProfile, teachOrg } from './org-profile.js';
+import { COUNTRY, labelText } from './places.js';
 import { prepareUnfamiliarIp } from './prepare.js';
 
 type Place = Partial<GeoInfo>;
@@ -53,12 +56,20 @@ function run(events: CaseEvent[], options: Partial<DetectorCase<UnfamiliarIpConf
   };
 }
 
-/** Labels of the stored places of one level (0 host … 4 country). */
+/** Labels of the stored places of one level (0 host … 4 country), as text. */
 function labelsAt(state: UnfamiliarIpState, level: number): string[] {
   const labels: string[] = [];
-  for (let at = 0; at < state.p.length; at += STRIDE)
-    if (state.p[at] === level) labels.push(state.p[at + 1] as string);
+  for (let at = FIRST_PLACE; at < state.length; at = nextPlace(state, at)) {
+    if (levelAt(state, at) === level) labels.push(labelText(level, state[at + AT_LABEL]!));
+  }
   return labels;
+}
+
+/** Number of stored places, of every level. */
+function placeCount(state: UnfamiliarIpState): number {
+  let count = 0;
+  for (let at = FIRST_PLACE; at < state.length; at = nextPlace(state, at)) count++;
+  return count;
 }
 
 describe('unfamiliar-ip cases', () => {
@@ -214,7 +225,7 @@ describe('unfamiliar-ip learning', () => {
     const comeback = { ts: afterHistory + 45 * DAY, ip: '200.147.3.9', geo: SAO_PAULO };
     const { last, state } = run([...berlinHistory, comeback]);
     expect(last).toBeUndefined();
-    expect(state.n).toBe(1);
+    expect(historyEvents(state)).toBe(1);
     expect(labelsAt(state, 4)).toEqual(['BR']);
   });
 });
@@ -257,7 +268,7 @@ describe('unfamiliar-ip state', () => {
     expect(labelsAt(state, 4)).toHaveLength(16);
     expect(labelsAt(state, 4)).toContain('C99');
     expect(labelsAt(state, 4)).not.toContain('C83');
-    expect(state.p.length).toBe((32 + 32 + 16 + 16 + 16) * STRIDE);
+    expect(placeCount(state)).toBe(32 + 32 + 16 + 16 + 16);
   });
 
   it('behaves the same on a state restored from JSON', () => {
@@ -302,6 +313,39 @@ describe('unfamiliar-ip state', () => {
       networks: [{ network: '85.214.10.0/24', count: 160, firstSeen: '2026-02-02T08:00:00.000Z' }],
     });
     expect(profile.ips).toHaveLength(3);
+  });
+
+  it('shows addresses and networks of the whole IPv4 range as text, in the profile and in findings', () => {
+    const history = series(40, START, 3 * HOUR, '200.147.3', BERLIN);
+    const visit = { ts: START + 40 * 3 * HOUR, ip: '223.255.254.7', geo: BERLIN };
+    const { last, state } = run([...history, visit]);
+    const profile = unfamiliarIp.describeState!(state, prepareUnfamiliarIp(defaults())) as {
+      networks: Array<{ network: string }>;
+      ips: Array<{ ip: string }>;
+    };
+    expect(profile.networks.map((place) => place.network).sort()).toEqual([
+      '200.147.3.0/24',
+      '223.255.254.0/24',
+    ]);
+    expect(profile.ips.map((place) => place.ip)).toContain('223.255.254.7');
+    expect(profile.ips.map((place) => place.ip)).toContain('200.147.3.12');
+    expect(last?.evidence.grade).toBe('new-network');
+    expect(last?.explanation).toContain('only used from 200.147.3.0/24 (40 events)');
+  });
+});
+
+describe('unfamiliar-ip organisation profile', () => {
+  it('keeps at most the configured number of places per org table, also after a JSON round trip', () => {
+    const org = newOrgProfile();
+    teachOrg(org, COUNTRY, 'DE', 100, NO_POINT, 2);
+    teachOrg(org, COUNTRY, 'AT', 200, NO_POINT, 2);
+    teachOrg(org, COUNTRY, 'DE', 300, NO_POINT, 2);
+    teachOrg(org, COUNTRY, 'CH', 400, NO_POINT, 2); // evicts AT, the least recently taught
+    expect(Object.keys(org.cc).sort()).toEqual(['CH', 'DE']);
+    const restored = JSON.parse(JSON.stringify(org)) as UnfamiliarIpOrgState;
+    teachOrg(restored, COUNTRY, 'FR', 500, NO_POINT, 2); // evicts DE
+    teachOrg(restored, COUNTRY, 'FR', 600, NO_POINT, 2);
+    expect(restored.cc).toEqual({ CH: [1, 400, NO_POINT], FR: [2, 600, NO_POINT] });
   });
 });
 

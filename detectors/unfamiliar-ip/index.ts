@@ -2,19 +2,28 @@ import type { EnrichedEvent } from '../../src/events/types.js';
 import type { DetectorContext, DetectorDefinition, Evaluation, Finding } from '../types.js';
 import { UnfamiliarIpConfig } from './config.js';
 import { explainFinding } from './explain.js';
+import { NO_POINT } from './geo-point.js';
 import { isRoutine, judgeEvent } from './judge.js';
 import {
   AT_LABEL,
   AT_LAST,
-  AT_LEVEL,
   AT_POINT,
+  FIRST_PLACE,
   forgetPlaces,
+  hasNoPlaces,
+  historyEvents,
   isLive,
   isRarePlace,
   learnPlaces,
+  levelAt,
   locatePlaces,
+  N,
   newKeyProfile,
-  STRIDE,
+  nextPlace,
+  profileStart,
+  SETTLED,
+  SWEPT,
+  T0,
   type UnfamiliarIpState,
 } from './key-profile.js';
 import {
@@ -24,7 +33,7 @@ import {
   teachOrg,
   type UnfamiliarIpOrgState,
 } from './org-profile.js';
-import { COUNTRY, type Level, NETWORK } from './places.js';
+import { CITY, COUNTRY, type Level, labelText, NETWORK } from './places.js';
 import { type PreparedUnfamiliarIp, prepareUnfamiliarIp } from './prepare.js';
 import { describeProfile } from './profile-view.js';
 
@@ -56,7 +65,7 @@ export const unfamiliarIp: DetectorDefinition<
   UnfamiliarIpOrgState
 > = {
   id: 'unfamiliar-ip',
-  version: 1,
+  version: 2,
   title: 'Unfamiliar IP or location',
   description:
     'A key used from an address, network, city, region or country it is not known to be used from, graded by how new the place is and how far it is from every known place.',
@@ -76,20 +85,24 @@ export const unfamiliarIp: DetectorDefinition<
 
 function evaluate(
   event: EnrichedEvent,
-  state: UnfamiliarIpState,
+  profile: UnfamiliarIpState,
   config: PreparedUnfamiliarIp,
   ctx: DetectorContext,
   org?: UnfamiliarIpOrgState,
 ): Evaluation<UnfamiliarIpState, UnfamiliarIpOrgState> {
+  let state = profile;
   const minute = Math.floor(event.ts / 60_000);
-  if (state.n === 0) restartProfile(state, minute);
-  let now = minute - state.t0;
-  if (now - state.sw >= SWEEP_EVERY_MINUTES) {
-    state.sw = now;
+  if (state[N] === 0) state = restartProfile(state, minute);
+  let now = minute - profileStart(state);
+  if (now - (state[SWEPT] as number) >= SWEEP_EVERY_MINUTES) {
+    state[SWEPT] = now;
+    const kept = forgetPlaces(state, now - config.forgetMinutes);
     // A key idle for longer than the forgetting horizon starts learning again.
-    if (forgetPlaces(state, now - config.forgetMinutes) && state.p.length === 0) {
-      restartProfile(state, minute);
+    if (kept !== state && hasNoPlaces(kept)) {
+      state = restartProfile(kept, minute);
       now = 0;
+    } else {
+      state = kept;
     }
   }
   const cutoff = now - config.forgetMinutes;
@@ -100,13 +113,14 @@ function evaluate(
   }
 
   const found = config.found;
-  locatePlaces(state.p, event, found);
-  const learning = isLearning(state.n, now, config);
+  locatePlaces(state, event, found);
+  const events = historyEvents(state);
+  const learning = isLearning(events, now, config);
   const judgedOrg = learning && orgHasProfile(org, orgCutoff) ? org : undefined;
 
   let finding: Finding | undefined;
   // A key's very first event has nothing to be compared with, unless its org has a profile.
-  if ((state.n > 0 || judgedOrg) && !isRoutine(state, found, now, cutoff, config)) {
+  if ((events > 0 || judgedOrg) && !isRoutine(state, found, now, cutoff, config)) {
     const judgement = judgeEvent(
       { event, state, found, now, cutoff, org: judgedOrg, orgCutoff, learning },
       config,
@@ -120,11 +134,11 @@ function evaluate(
     }
   }
 
-  if (org && state.s === 1) teachOrgDaily(state, event, found, now, cutoff, minute, org, config);
-  learnPlaces(state, event, found, now, cutoff, config.limits, config.labels);
-  state.n++;
-  if (state.s === 0 && !isLearning(state.n, now, config)) {
-    state.s = 1;
+  if (org && state[SETTLED] === 1) teachOrgDaily(state, event, found, now, cutoff, minute, org, config);
+  state = learnPlaces(state, event, found, now, cutoff, config.limits, config.labels);
+  state[N] = events + 1;
+  if (state[SETTLED] === 0 && !isLearning(events + 1, now, config)) {
+    state[SETTLED] = 1;
     if (org) teachOrgAll(state, now, cutoff, org, config);
   }
 
@@ -132,12 +146,16 @@ function evaluate(
   return finding ? { state, finding } : { state };
 }
 
-function restartProfile(state: UnfamiliarIpState, minute: number): void {
-  state.n = 0;
-  state.t0 = minute;
-  state.sw = 0;
-  state.s = 0;
-  state.p = [];
+/** The profile started afresh at `minute`: no events, no places. */
+function restartProfile(state: UnfamiliarIpState, minute: number): UnfamiliarIpState {
+  if (hasNoPlaces(state)) {
+    state[N] = 0;
+    state[T0] = minute;
+    state[SWEPT] = 0;
+    state[SETTLED] = 0;
+    return state;
+  }
+  return [0, minute, 0, 0];
 }
 
 function isLearning(events: number, minutes: number, config: PreparedUnfamiliarIp): boolean {
@@ -172,20 +190,19 @@ function teachOrgDaily(
   if (event.ipKind !== 'public') return;
   // Start of the event's day in the profile's minutes: a place last seen before it was not yet
   // taught today.
-  const todayStart = Math.floor(minute / DAY_MINUTES) * DAY_MINUTES - state.t0;
-  const places = state.p;
+  const todayStart = Math.floor(minute / DAY_MINUTES) * DAY_MINUTES - profileStart(state);
   for (let level = NETWORK as Level; level <= COUNTRY; level++) {
     const at = found[level]!;
     if (at < 0) continue;
-    const last = places[at + AT_LAST] as number;
+    const last = state[at + AT_LAST] as number;
     if (last < cutoff || last >= todayStart) continue;
     if (!isFamiliar(state, at, now, config)) continue;
     teachOrg(
       org,
       level,
-      state.p[at + AT_LABEL] as string,
+      labelText(level, state[at + AT_LABEL]!),
       minute,
-      state.p[at + AT_POINT] as number,
+      pointOf(state, at, level),
       config.orgLimits[level]!,
     );
   }
@@ -199,21 +216,26 @@ function teachOrgAll(
   org: UnfamiliarIpOrgState,
   config: PreparedUnfamiliarIp,
 ): void {
-  const minute = state.t0 + now;
+  const minute = profileStart(state) + now;
   let taught = 0;
-  for (let at = 0; at < state.p.length; at += STRIDE) {
-    const level = state.p[at + AT_LEVEL] as Level;
-    if (level < NETWORK || !isLive(state.p, at, cutoff) || !isFamiliar(state, at, now, config)) continue;
+  for (let at = FIRST_PLACE; at < state.length; at = nextPlace(state, at)) {
+    const level = levelAt(state, at);
+    if (level < NETWORK || !isLive(state, at, cutoff) || !isFamiliar(state, at, now, config)) continue;
     teachOrg(
       org,
       level,
-      state.p[at + AT_LABEL] as string,
+      labelText(level, state[at + AT_LABEL]!),
       minute,
-      state.p[at + AT_POINT] as number,
+      pointOf(state, at, level),
       config.orgLimits[level]!,
     );
     taught++;
   }
   // An org profile with nothing in it would make every place of a new key look new.
   if (taught > 0) org.k += 1;
+}
+
+/** The packed point of a place (networks have none). */
+function pointOf(state: UnfamiliarIpState, at: number, level: Level): number {
+  return level >= CITY ? (state[at + AT_POINT] as number) : NO_POINT;
 }

@@ -1,13 +1,16 @@
 import type { EnrichedEvent } from '../../src/events/types.js';
 import { distanceKm, NO_POINT, packPoint } from './geo-point.js';
 import {
-  AT_LEVEL,
+  AT_LAST,
   AT_POINT,
+  FIRST_PLACE,
+  historyEvents,
   isLive,
   isPresent,
   isRarePlace,
+  levelAt,
   liveCountAt,
-  STRIDE,
+  nextPlace,
   type UnfamiliarIpState,
 } from './key-profile.js';
 import { orgKnows, orgPlacesAt, orgTable, type UnfamiliarIpOrgState } from './org-profile.js';
@@ -65,8 +68,7 @@ export function judgeEvent(input: JudgeInput, config: PreparedUnfamiliarIp): Jud
   const fresh = newLevel(input);
   const rareAt = rarePlace(input, config, fresh ?? -1);
   const asNew = fresh === undefined ? undefined : scoreLevel(input, config, fresh, -1);
-  const asRepeat =
-    rareAt < 0 ? undefined : scoreLevel(input, config, input.state.p[rareAt + AT_LEVEL] as Level, rareAt);
+  const asRepeat = rareAt < 0 ? undefined : scoreLevel(input, config, levelAt(input.state, rareAt), rareAt);
   if (asNew === undefined || (asRepeat !== undefined && asRepeat.score > asNew.score)) return asRepeat;
   return asNew;
 }
@@ -90,7 +92,7 @@ function scoreLevel(
       distanceBonus = config.distanceBonus * Math.min(1, distance / fullKm);
     }
   }
-  let known = liveCountAt(state.p, level, cutoff);
+  let known = liveCountAt(state, level, cutoff);
   if (org && level !== HOST) known = Math.max(known, orgPlacesAt(org, level, input.orgCutoff).length);
   const discount = 1 / (1 + config.noveltyDiscount * Math.max(0, known - 1));
   let score = (base + distanceBonus) * discount;
@@ -98,7 +100,7 @@ function scoreLevel(
 
   let learningFactor = 1;
   if (input.learning && !org) {
-    learningFactor = 0.25 + 0.5 * learningProgress(state.n, input.now, config);
+    learningFactor = 0.25 + 0.5 * learningProgress(historyEvents(state), input.now, config);
     score = Math.min(LEARNING_CAP, score * learningFactor);
   }
   return {
@@ -129,7 +131,7 @@ export function isRoutine(
   for (let level = HOST as Level; level <= COUNTRY; level++) {
     if (!isPresent(found, level)) continue;
     const at = found[level]!;
-    if (!isLive(state.p, at, cutoff)) return false;
+    if (!isLive(state, at, cutoff)) return false;
     if (isRarePlace(state, at, now, config.familiarAfterEvents, config.familiarMinutes)) return false;
   }
   return true;
@@ -149,12 +151,12 @@ function newLevel(input: JudgeInput): Level | undefined {
     if (!isPresent(found, level)) continue;
     // A non-public address has no meaningful network of its own: only its address counts.
     if (level === NETWORK && event.ipKind !== 'public') continue;
-    if (isLive(state.p, found[level]!, cutoff)) continue;
+    if (isLive(state, found[level]!, cutoff)) continue;
     if (org && level !== HOST) {
       if (orgKnows(org, level, placeLabel(event, level), input.orgCutoff)) continue;
       // Neither the new key nor its org knows any place of this level (say, an org seen only
       // from private addresses): there is no baseline to be new against.
-      if (liveCountAt(state.p, level, cutoff) === 0 && orgPlacesAt(org, level, input.orgCutoff).length === 0)
+      if (liveCountAt(state, level, cutoff) === 0 && orgPlacesAt(org, level, input.orgCutoff).length === 0)
         continue;
     }
     return level;
@@ -171,7 +173,7 @@ function rarePlace(input: JudgeInput, config: PreparedUnfamiliarIp, above: numbe
   for (let level = COUNTRY as Level; level > above; level--) {
     const at = found[level]!;
     if (
-      isLive(state.p, at, cutoff) &&
+      isLive(state, at, cutoff) &&
       isRarePlace(state, at, now, config.familiarAfterEvents, config.familiarMinutes)
     ) {
       return at;
@@ -190,12 +192,10 @@ function nearestKnownKm(
 ): number | null {
   if (point === NO_POINT) return null;
   let nearest = Number.POSITIVE_INFINITY;
-  const places = state.p;
-  for (let at = 0; at < places.length; at += STRIDE) {
-    const known = places[at + AT_POINT] as number;
-    if ((places[at + AT_LEVEL] as number) < CITY || known === NO_POINT || !isLive(places, at, cutoff))
-      continue;
-    nearest = Math.min(nearest, distanceKm(point, known));
+  for (let at = FIRST_PLACE; at < state.length; at = nextPlace(state, at)) {
+    if (levelAt(state, at) < CITY || (state[at + AT_LAST] as number) < cutoff) continue;
+    const known = state[at + AT_POINT] as number;
+    if (known !== NO_POINT) nearest = Math.min(nearest, distanceKm(point, known));
   }
   if (org) {
     for (const level of [CITY, COUNTRY] as const) {

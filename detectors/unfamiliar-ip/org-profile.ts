@@ -19,11 +19,27 @@ export interface UnfamiliarIpOrgState {
   city: Record<string, number[]>;
   reg: Record<string, number[]>;
   cc: Record<string, number[]>;
+  /** Places in `net`, `city`, `reg` and `cc`, so that adding one does not count a whole table. */
+  size: number[];
 }
 
 /** The empty profile of an organisation. */
 export function newOrgProfile(): UnfamiliarIpOrgState {
-  return { k: 0, last: 0, sw: 0, net: {}, city: {}, reg: {}, cc: {} };
+  return { k: 0, last: 0, sw: 0, net: table(), city: table(), reg: table(), cc: table(), size: [0, 0, 0, 0] };
+}
+
+/**
+ * An empty table of places. Without a prototype V8 keeps it as a hash table from the start: a plain
+ * `{}` gains a new hidden class with every label it learns (labels are unique per org), which made
+ * teaching the org cost microseconds. It serialises to JSON like any object.
+ */
+function table(): Record<string, number[]> {
+  return Object.create(null) as Record<string, number[]>;
+}
+
+/** Index in `size` of the table of a level (networks … countries). */
+function sizeIndex(level: Level): number {
+  return level - NETWORK;
 }
 
 const AT_COUNT = 0;
@@ -73,19 +89,21 @@ export function teachOrg(
   const table = orgTable(org, level);
   if (!table) return;
   if (minute > org.last) org.last = minute;
-  if (Object.hasOwn(table, label)) {
-    const entry = table[label]!;
-    entry[AT_COUNT]! += 1;
-    if (minute > entry[AT_LAST]!) entry[AT_LAST] = minute;
-    if (entry[AT_POINT]! < 0 && point >= 0) entry[AT_POINT] = point;
+  const known = Object.hasOwn(table, label) ? table[label] : undefined;
+  if (known !== undefined) {
+    known[AT_COUNT]! += 1;
+    if (minute > known[AT_LAST]!) known[AT_LAST] = minute;
+    if (known[AT_POINT]! < 0 && point >= 0) known[AT_POINT] = point;
     return;
   }
-  const labels = Object.keys(table);
-  if (labels.length >= limit) {
+  if (org.size[sizeIndex(level)]! >= limit) {
+    const labels = Object.keys(table);
     let victim = labels[0]!;
     for (const candidate of labels)
       if (table[candidate]![AT_LAST]! < table[victim]![AT_LAST]!) victim = candidate;
     delete table[victim];
+  } else {
+    org.size[sizeIndex(level)]! += 1;
   }
   table[label] = [1, minute, point];
 }
@@ -93,11 +111,15 @@ export function teachOrg(
 /** Drops places not seen since `cutoff`; an org left with nothing has no profile any more. */
 export function forgetOrgPlaces(org: UnfamiliarIpOrgState, cutoff: number): void {
   let kept = 0;
-  for (const table of [org.net, org.city, org.reg, org.cc]) {
+  for (let level = NETWORK as Level; level <= COUNTRY; level++) {
+    const table = orgTable(org, level)!;
+    let size = 0;
     for (const label of Object.keys(table)) {
       if (table[label]![AT_LAST]! < cutoff) delete table[label];
-      else kept++;
+      else size++;
     }
+    org.size[sizeIndex(level)] = size;
+    kept += size;
   }
   if (kept === 0) org.k = 0;
 }

@@ -1,3 +1,4 @@
+import { intToIpv4 } from '../../src/enrich/network.js';
 import type { EnrichedEvent } from '../../src/events/types.js';
 
 /**
@@ -70,6 +71,18 @@ export function labelMatches(label: string, event: EnrichedEvent, level: Level):
     default:
       return isPath(label, event.geo.country!, event.geo.region ?? '', event.geo.city!);
   }
+}
+
+/**
+ * A stored label as text: IPv4 addresses and networks are stored as numbers (see `key-profile.ts`),
+ * everything else as the text itself.
+ *
+ * @example labelText(NETWORK, 0x51020a) // '81.2.10.0/24'
+ */
+export function labelText(level: Level, label: string | number): string {
+  if (typeof label === 'string') return label;
+  if (level === NETWORK) return `${label >>> 16}.${(label >>> 8) & 255}.${label & 255}.0/24`;
+  return intToIpv4(label >>> 0);
 }
 
 /** `label === parts.join('|')`, allocation-free. */

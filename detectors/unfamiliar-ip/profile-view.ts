@@ -1,5 +1,14 @@
 import { NO_POINT, pointLat, pointLon } from './geo-point.js';
-import { AT_LAST, type PlaceEntry, placesAt, STRIDE, type UnfamiliarIpState } from './key-profile.js';
+import {
+  AT_LAST,
+  FIRST_PLACE,
+  historyEvents,
+  nextPlace,
+  type PlaceEntry,
+  placesAt,
+  profileStart,
+  type UnfamiliarIpState,
+} from './key-profile.js';
 import type { OrgPlace } from './org-profile.js';
 import { CITY, COUNTRY, HOST, type Level, labelParts, NETWORK, REGION } from './places.js';
 
@@ -41,11 +50,11 @@ export function placeView(
 /** Latest epoch minute the profile saw, or `undefined` for an empty profile. */
 function latestMinute(state: UnfamiliarIpState): number | undefined {
   let latest: number | undefined;
-  for (let at = 0; at < state.p.length; at += STRIDE) {
-    const last = state.p[at + AT_LAST] as number;
+  for (let at = FIRST_PLACE; at < state.length; at = nextPlace(state, at)) {
+    const last = state[at + AT_LAST] as number;
     if (latest === undefined || last > latest) latest = last;
   }
-  return latest === undefined ? undefined : state.t0 + latest;
+  return latest === undefined ? undefined : profileStart(state) + latest;
 }
 
 export interface ProfileViewOptions {
@@ -64,7 +73,7 @@ export function describeProfile(
   options: ProfileViewOptions,
 ): Record<string, unknown> {
   const latest = latestMinute(state);
-  if (latest === undefined || state.n === 0) {
+  if (latest === undefined || historyEvents(state) === 0) {
     return {
       historyEvents: 0,
       learning: true,
@@ -76,14 +85,15 @@ export function describeProfile(
     };
   }
   // "Now" is the profile's own latest event: describing it must not depend on the wall clock.
-  const cutoff = latest - state.t0 - options.forgetMinutes;
+  const t0 = profileStart(state);
+  const cutoff = latest - t0 - options.forgetMinutes;
   const view = (level: Level) =>
     placesAt(state, level, cutoff).map((place) => placeView(level, place, options.countryName));
   return {
-    historyEvents: state.n,
-    since: isoMinute(state.t0),
+    historyEvents: historyEvents(state),
+    since: isoMinute(t0),
     lastSeen: isoMinute(latest),
-    learning: state.n < options.learningEvents || latest - state.t0 < options.learningMinutes,
+    learning: historyEvents(state) < options.learningEvents || latest - t0 < options.learningMinutes,
     forgetAfterDays: options.forgetMinutes / 1440,
     countries: view(COUNTRY),
     regions: view(REGION),

@@ -1,5 +1,16 @@
 import type { UsageSpikePrepared } from './prepare.js';
-import { METRICS, type UsageSpikeState } from './state.js';
+import {
+  ACTIVE_MINUTES,
+  COUNT,
+  FIRST_MINUTE,
+  MEAN,
+  METRICS,
+  MINUTE,
+  rhythmOf,
+  statsOf,
+  type UsageSpikeState,
+  VARIANCE,
+} from './state.js';
 
 /**
  * What the API shows of a key's rate baselines: per metric the per-minute level (mean and standard
@@ -10,15 +21,18 @@ export function describeUsageSpikeState(
   state: UsageSpikeState,
   prepared: UsageSpikePrepared,
 ): Record<string, unknown> {
-  const observedMinutes = state.minute < 0 ? 0 : state.minute - state.firstMinute;
-  const rhythm = state.rhythm;
+  const stats = statsOf(state);
+  const minute = stats[MINUTE]!;
+  const firstMinute = stats[FIRST_MINUTE]!;
+  const observedMinutes = minute < 0 ? 0 : minute - firstMinute;
+  const rhythm = rhythmOf(state);
   const metrics: Record<string, unknown> = {};
   METRICS.forEach((name, metric) => {
     const rates = rhythm?.rates[metric];
     metrics[name] = {
-      mean: round(state.mean[metric] ?? 0),
-      sd: round(Math.sqrt(state.variance[metric] ?? 0)),
-      currentMinute: state.counts[metric] ?? 0,
+      mean: round(stats[MEAN + metric]!),
+      sd: round(Math.sqrt(stats[VARIANCE + metric]!)),
+      currentMinute: stats[COUNT + metric]!,
       weekly: rates
         ? {
             weekdays: rates.slice(0, 24).map(known),
@@ -28,10 +42,10 @@ export function describeUsageSpikeState(
     };
   });
   return {
-    firstSeen: state.firstMinute < 0 ? null : new Date(state.firstMinute * 60_000).toISOString(),
-    currentMinute: state.minute < 0 ? null : new Date(state.minute * 60_000).toISOString(),
+    firstSeen: firstMinute < 0 ? null : new Date(firstMinute * 60_000).toISOString(),
+    currentMinute: minute < 0 ? null : new Date(minute * 60_000).toISOString(),
     observedMinutes,
-    activeMinutes: state.activeMinutes,
+    activeMinutes: stats[ACTIVE_MINUTES],
     learning: observedMinutes < prepared.learningMinutes,
     learningMinutes: prepared.learningMinutes,
     halfLifeMinutes: prepared.halfLifeMinutes,

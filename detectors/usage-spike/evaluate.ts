@@ -7,11 +7,22 @@ import { spikeScore } from './model.js';
 import type { UsageSpikePrepared } from './prepare.js';
 import {
   BYTES_OUT,
+  COUNT,
   ERRORS,
+  FIRST_MINUTE,
   LEARNING_SCORE_CEILING,
   METRICS,
+  MINUTE,
+  PEAK,
+  REPORTED,
   REQUESTS,
+  reportedScore,
+  rhythmOf,
+  STATS_LENGTH,
+  statsOf,
   type UsageSpikeState,
+  type UsageStats,
+  withStats,
 } from './state.js';
 
 const MINUTE_MS = 60_000;
@@ -29,48 +40,51 @@ export const REPORT_STEP = 0.1;
  */
 export function evaluateUsageSpike(
   event: EnrichedEvent,
-  state: UsageSpikeState,
+  current: UsageSpikeState,
   prepared: UsageSpikePrepared,
   ctx: DetectorContext,
 ): Evaluation<UsageSpikeState> {
+  let state = current;
   const minute = Math.floor(event.ts / MINUTE_MS);
-  if (minute > state.minute) advanceToMinute(state, minute, prepared, ctx.timezone);
+  if (minute > statsOf(state)[MINUTE]!) state = advanceToMinute(state, minute, prepared, ctx.timezone);
 
-  const counts = state.counts;
-  const requests = counts[REQUESTS]! + 1;
-  counts[REQUESTS] = requests;
+  const stats = statsOf(state);
+  const requests = stats[COUNT + REQUESTS]! + 1;
+  stats[COUNT + REQUESTS] = requests;
   const bytesOut = event.bytesOut;
-  if (bytesOut !== undefined && bytesOut > 0) counts[BYTES_OUT]! += bytesOut;
-  if (event.status !== undefined && event.status >= 400) counts[ERRORS]! += 1;
+  if (bytesOut !== undefined && bytesOut > 0) stats[COUNT + BYTES_OUT]! += bytesOut;
+  if (event.status !== undefined && event.status >= 400) stats[COUNT + ERRORS]! += 1;
 
   if (
     requests < prepared.minRequestExcess &&
-    counts[BYTES_OUT]! < prepared.minBytesExcess &&
-    counts[ERRORS]! < prepared.minErrors
+    stats[COUNT + BYTES_OUT]! < prepared.minBytesExcess &&
+    stats[COUNT + ERRORS]! < prepared.minErrors
   ) {
     return { state };
   }
-  return assessMinute(state, prepared, ctx);
+  return assessMinute(state, stats, prepared, ctx);
 }
 
 /** Scores the metrics that pass their absolute floors and reports the strongest that stepped up. */
 function assessMinute(
   state: UsageSpikeState,
+  stats: UsageStats,
   prepared: UsageSpikePrepared,
   ctx: DetectorContext,
 ): Evaluation<UsageSpikeState> {
-  const learning = state.minute - state.firstMinute < prepared.learningMinutes;
+  const learning = stats[MINUTE]! - stats[FIRST_MINUTE]! < prepared.learningMinutes;
+  const rhythm = rhythmOf(state);
   let bestMetric = -1;
   let bestScore = 0;
   for (let metric = 0; metric < METRICS.length; metric++) {
-    const observed = state.counts[metric]!;
-    const expected = expectedPerMinute(state, metric);
-    if (!passesFloor(state, metric, observed - expected, prepared)) continue;
-    let score = spikeScore(observed, expected, expectedSd(state, metric, expected), prepared.zThreshold);
-    if (learning || withinRecentPeak(state, metric, observed, prepared)) {
+    const observed = stats[COUNT + metric]!;
+    const expected = expectedPerMinute(stats, rhythm, metric);
+    if (!passesFloor(stats, metric, observed - expected, prepared)) continue;
+    let score = spikeScore(observed, expected, expectedSd(stats, metric, expected), prepared.zThreshold);
+    if (learning || withinRecentPeak(stats, metric, observed, prepared)) {
       score = Math.min(score, LEARNING_SCORE_CEILING);
     }
-    const reported = state.reported[metric]!;
+    const reported = reportedScore(stats, metric);
     if (score < prepared.minScore || (reported > 0 && score < reported + REPORT_STEP)) continue;
     if (score > bestScore) {
       bestScore = score;
@@ -78,23 +92,36 @@ function assessMinute(
     }
   }
   if (bestMetric < 0) return { state };
-  state.reported[bestMetric] = bestScore;
-  return { state, finding: buildUsageSpikeFinding(state, bestMetric, bestScore, learning, prepared, ctx) };
+  const finding = buildUsageSpikeFinding(stats, rhythm, bestMetric, bestScore, learning, prepared, ctx);
+  return { state: withReport(state, stats, bestMetric, bestScore), finding };
+}
+
+/** The state with `score` recorded as reported for `metric` in the current minute. */
+function withReport(
+  state: UsageSpikeState,
+  stats: UsageStats,
+  metric: number,
+  score: number,
+): UsageSpikeState {
+  // A key's first report in a minute adds the three REPORTED slots (an exact-size copy, rarely made).
+  const reported = stats.length > STATS_LENGTH ? stats : stats.concat(0, 0, 0);
+  reported[REPORTED + metric] = score;
+  return withStats(state, reported);
 }
 
 /** Whether the minute stays within `peakFactor` × the key's highest minute of recent weeks. */
 export function withinRecentPeak(
-  state: UsageSpikeState,
+  stats: UsageStats,
   metric: number,
   observed: number,
   prepared: UsageSpikePrepared,
 ): boolean {
-  const peak = state.peak?.[metric] ?? 0;
+  const peak = stats[PEAK + metric]!;
   return peak > 0 && observed <= prepared.peakFactor * peak;
 }
 
 function passesFloor(
-  state: UsageSpikeState,
+  stats: UsageStats,
   metric: number,
   excess: number,
   prepared: UsageSpikePrepared,
@@ -102,6 +129,6 @@ function passesFloor(
   if (metric === REQUESTS) return excess >= prepared.minRequestExcess;
   if (metric === BYTES_OUT) return excess >= prepared.minBytesExcess;
   return (
-    excess >= prepared.minErrors && state.counts[ERRORS]! > prepared.minErrorShare * state.counts[REQUESTS]!
+    excess >= prepared.minErrors && stats[COUNT + ERRORS]! > prepared.minErrorShare * stats[COUNT + REQUESTS]!
   );
 }

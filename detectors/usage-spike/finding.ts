@@ -2,7 +2,19 @@ import type { DetectorContext, Finding } from '../types.js';
 import { expectedPerMinute, expectedSd } from './expectation.js';
 import type { UsageSpikePrepared } from './prepare.js';
 import { rhythmRate } from './rhythm.js';
-import { BYTES_OUT, ERRORS, METRICS, REQUESTS, type UsageSpikeState } from './state.js';
+import {
+  BYTES_OUT,
+  COUNT,
+  ERRORS,
+  MEAN,
+  METRICS,
+  MINUTE,
+  PEAK,
+  type RateRhythm,
+  REQUESTS,
+  type UsageStats,
+  VARIANCE,
+} from './state.js';
 
 export const USAGE_SPIKE_ID = 'usage-spike';
 
@@ -13,21 +25,21 @@ const SHORT_DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as con
  * evidence behind the score (observed against expected, the spread, the baseline it came from).
  */
 export function buildUsageSpikeFinding(
-  state: UsageSpikeState,
+  stats: UsageStats,
+  rhythm: RateRhythm | undefined,
   metric: number,
   score: number,
   learning: boolean,
   prepared: UsageSpikePrepared,
   ctx: DetectorContext,
 ): Finding {
-  const observed = state.counts[metric]!;
-  const expected = expectedPerMinute(state, metric);
-  const sd = expectedSd(state, metric, expected);
-  const level = state.mean[metric] ?? 0;
-  const rhythm = state.rhythm;
+  const observed = stats[COUNT + metric]!;
+  const expected = expectedPerMinute(stats, rhythm, metric);
+  const sd = expectedSd(stats, metric, expected);
+  const level = stats[MEAN + metric]!;
   const usualThisHour = rhythm ? rhythmRate(rhythm, metric, rhythm.bucket) : -1;
   const fromRhythm = usualThisHour >= 0 && usualThisHour > level;
-  const minuteStart = state.minute * 60_000;
+  const minuteStart = stats[MINUTE]! * 60_000;
   const timeZone = rhythm?.tz ?? ctx.timezone;
   const hourOfWeek = prepared.localTime.hourOfWeek(minuteStart, timeZone);
   const day = Math.floor(hourOfWeek / 24);
@@ -43,7 +55,7 @@ export function buildUsageSpikeFinding(
       : 'its level over recent hours';
   const times = ratio !== null && expected >= 1 ? ` (${formatRatio(ratio)} as much)` : '';
   const learningNote = learning ? ', while the key is still being learned' : '';
-  const explanation = `In the minute from ${isoMinute(minuteStart).slice(11, 16)} UTC ${describeObserved(metric, observed, state)}, against ${formatAmount(metric, expected, true)} a minute expected from ${basis}${times}${learningNote}.`;
+  const explanation = `In the minute from ${isoMinute(minuteStart).slice(11, 16)} UTC ${describeObserved(metric, observed, stats)}, against ${formatAmount(metric, expected, true)} a minute expected from ${basis}${times}${learningNote}.`;
 
   return {
     detector: USAGE_SPIKE_ID,
@@ -62,17 +74,17 @@ export function buildUsageSpikeFinding(
       partialMinute: true,
       ...(metric === ERRORS
         ? {
-            errorShare: significant(observed / Math.max(1, state.counts[REQUESTS]!)),
-            requests: state.counts[REQUESTS],
+            errorShare: significant(observed / Math.max(1, stats[COUNT + REQUESTS]!)),
+            requests: stats[COUNT + REQUESTS],
           }
         : {}),
       baseline: {
         source: fromRhythm ? 'weekly-rhythm' : 'level',
         levelMean: significant(level),
-        levelSd: significant(Math.sqrt(state.variance[metric] ?? 0)),
+        levelSd: significant(Math.sqrt(stats[VARIANCE + metric]!)),
         halfLifeMinutes: prepared.halfLifeMinutes,
         usualThisHour: usualThisHour >= 0 ? significant(usualThisHour) : null,
-        recentPeak: significant(state.peak?.[metric] ?? 0),
+        recentPeak: significant(stats[PEAK + metric]!),
         weeklyRhythm: rhythm !== undefined,
       },
       timezone: timeZone,
@@ -90,10 +102,10 @@ function title(metric: number, observed: number, expected: number): string {
   return `Data volume spike: ${formatBytes(observed)} sent in one minute (${usual})`;
 }
 
-function describeObserved(metric: number, observed: number, state: UsageSpikeState): string {
+function describeObserved(metric: number, observed: number, stats: UsageStats): string {
   if (metric === REQUESTS) return `the key made ${observed} calls so far`;
   if (metric === ERRORS) {
-    return `the key had ${observed} failed calls out of ${state.counts[REQUESTS]} so far`;
+    return `the key had ${observed} failed calls out of ${stats[COUNT + REQUESTS]} so far`;
   }
   return `the key’s responses carried ${formatBytes(observed)} so far`;
 }

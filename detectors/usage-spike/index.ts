@@ -9,7 +9,7 @@ import { initialUsageSpikeState, type UsageSpikeState } from './state.js';
 
 export type { UsageSpikeConfig } from './config.js';
 export type { UsageSpikePrepared } from './prepare.js';
-export type { RateRhythm, UsageSpikeState } from './state.js';
+export type { RateRhythm, RhythmicUsageSpikeState, UsageSpikeState, UsageStats } from './state.js';
 
 /**
  * `usage-spike`: per key, per-minute requests, bytes out and errors (4xx/5xx) against a baseline
@@ -28,7 +28,7 @@ export const usageSpike: DetectorDefinition<
   UsageSpikePrepared
 > = {
   id: USAGE_SPIKE_ID,
-  version: 1,
+  version: 2,
   title: 'Usage spike',
   description:
     'A burst of requests, response bytes or failed calls far above what the key usually does at this hour of its week (EWMA level and variance per minute, weekly rhythm in local time).',

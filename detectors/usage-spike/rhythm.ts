@@ -1,6 +1,6 @@
 import { DAY_TYPE_HOUR_BUCKETS, dayTypeHourBucket, otherDayTypeBucket } from './model.js';
 import type { UsageSpikePrepared } from './prepare.js';
-import { METRICS, type RateRhythm, type UsageSpikeState } from './state.js';
+import { ACTIVE_MINUTES, FIRST_MINUTE, MEAN, METRICS, type RateRhythm, type UsageStats } from './state.js';
 
 const HOUR_MS = 3_600_000;
 const HOURS_PER_WEEK = 168;
@@ -18,13 +18,15 @@ export function bucketAt(ts: number, timeZone: string, prepared: UsageSpikePrepa
   return dayTypeHourBucket(prepared.localTime.hourOfWeek(ts, timeZone));
 }
 
-/** Whether the key has earned a rhythm: seasonality on, a day of history, enough active minutes. */
-export function wantsRhythm(state: UsageSpikeState, minute: number, prepared: UsageSpikePrepared): boolean {
+/**
+ * Whether a key without a rhythm has earned one: seasonality on, a day of history, enough active
+ * minutes.
+ */
+export function wantsRhythm(stats: UsageStats, minute: number, prepared: UsageSpikePrepared): boolean {
   return (
     prepared.seasonality &&
-    state.rhythm === undefined &&
-    minute - state.firstMinute >= RHYTHM_AFTER_MINUTES &&
-    state.activeMinutes >= RHYTHM_MIN_ACTIVE_MINUTES
+    minute - stats[FIRST_MINUTE]! >= RHYTHM_AFTER_MINUTES &&
+    stats[ACTIVE_MINUTES]! >= RHYTHM_MIN_ACTIVE_MINUTES
   );
 }
 
@@ -39,15 +41,15 @@ export function createRhythm(minute: number, timeZone: string, prepared: UsageSp
 }
 
 /**
- * Closes the UTC hour `closedHour` (its sums become one observation of its bucket) and folds the
- * empty hours before `nextHour` as zero-rate hours. A gap longer than a week folds only its last
+ * Closes the UTC hour `closedHour` (its sums become one observation of its bucket, bounded by the
+ * level means of `stats`) and folds the empty hours before `nextHour` as zero-rate hours. A gap longer than a week folds only its last
  * week: every bucket is then visited and older zeros would not change the shape it has learned.
  */
 export function closeHours(
   rhythm: RateRhythm,
   closedHour: number,
   nextHour: number,
-  levelMeans: readonly number[],
+  stats: UsageStats,
   prepared: UsageSpikePrepared,
 ): void {
   const closedBucket = bucketAt(closedHour * HOUR_MS, rhythm.tz, prepared);
@@ -59,7 +61,7 @@ export function closeHours(
       rates[closedBucket] = rate;
     } else {
       // Winsorised: a burst hour raises its bucket by a bounded step, so one attack is not learned as usual.
-      const cap = Math.max(RHYTHM_MAX_RISE * old, old + (levelMeans[metric] ?? 0));
+      const cap = Math.max(RHYTHM_MAX_RISE * old, old + stats[MEAN + metric]!);
       rates[closedBucket] = old + RHYTHM_ALPHA * (Math.min(rate, cap) - old);
     }
     rhythm.hourSums[metric] = 0;

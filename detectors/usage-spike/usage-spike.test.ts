@@ -4,7 +4,17 @@ import { type CaseEvent, enrichCaseEvent } from '../cases-runner.js';
 import type { DetectorContext, Finding } from '../types.js';
 import { type UsageSpikeConfig, type UsageSpikeState, usageSpike } from './index.js';
 import { foldEmptyMinutes, learnMinute } from './minute-fold.js';
-import type { UsageSpikePrepared } from './prepare.js';
+import { decayOver, type UsageSpikePrepared } from './prepare.js';
+import {
+  ACTIVE_MINUTES,
+  COUNT,
+  MEAN,
+  MINUTE,
+  rhythmOf,
+  statsOf,
+  type UsageStats,
+  VARIANCE,
+} from './state.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MINUTES = 1_440;
@@ -72,6 +82,13 @@ const threeDays = 3 * DAY_MINUTES;
 
 function settledKey(): UsageSpikeState {
   return run(steady(0, threeDays, settledRate)).state;
+}
+
+/** Sets the counts of the minute being counted (requests, bytes out, errors). */
+function setCounts(stats: UsageStats, requests: number, bytesOut: number, errors: number): void {
+  stats[COUNT] = requests;
+  stats[COUNT + 1] = bytesOut;
+  stats[COUNT + 2] = errors;
 }
 
 /** Equal within `digits` significant digits (both may be 0). */
@@ -219,45 +236,73 @@ describe('usage-spike reporting', () => {
       ],
       { prepared },
     );
-    expect(state.minute).toBe(Math.floor(START / MINUTE_MS) + 10);
-    expect(state.counts).toEqual([2, 10, 1]);
+    const stats = statsOf(state);
+    expect(stats[MINUTE]).toBe(Math.floor(START / MINUTE_MS) + 10);
+    expect(stats.slice(COUNT, COUNT + 3)).toEqual([2, 10, 1]);
   });
 });
 
 describe('usage-spike state', () => {
   it('folds a gap of empty minutes as if each had been learned as zeros', () => {
     const prepared = prepare();
-    const folded = settledKey();
+    const folded = statsOf(settledKey());
     const looped = structuredClone(folded);
     foldEmptyMinutes(folded, 777, prepared);
-    for (let minute = 0; minute < 777; minute++) learnMinute(looped, [0, 0, 0], false, prepared);
+    setCounts(looped, 0, 0, 0);
+    for (let minute = 0; minute < 777; minute++) learnMinute(looped, false, prepared);
     for (let metric = 0; metric < 3; metric++) {
-      expectRelativelyClose(folded.mean[metric]!, looped.mean[metric]!, 9);
-      expectRelativelyClose(folded.variance[metric]!, looped.variance[metric]!, 9);
+      expectRelativelyClose(folded[MEAN + metric]!, looped[MEAN + metric]!, 9);
+      expectRelativelyClose(folded[VARIANCE + metric]!, looped[VARIANCE + metric]!, 9);
     }
   });
 
   it('gives a gap between events the same level as a history that had zero-count minutes', () => {
     const prepared = prepare({ seasonality: false });
     const events = [...steady(0, 600, settledRate), ...steady(900, 10, settledRate)];
-    const direct = run(events, { prepared }).state;
+    const direct = statsOf(run(events, { prepared }).state);
     // Same history with the gap walked minute by minute.
-    const walked = run(steady(0, 600, settledRate), { prepared }).state;
-    learnMinute(walked, walked.counts, true, prepared);
-    walked.counts = [0, 0, 0];
-    for (let minute = 600; minute < 899; minute++) learnMinute(walked, [0, 0, 0], true, prepared);
-    walked.minute = Math.floor(START / MINUTE_MS) + 899;
-    walked.activeMinutes++;
-    const resumed = run(steady(900, 10, settledRate), { prepared, state: walked }).state;
+    const walked = statsOf(run(steady(0, 600, settledRate), { prepared }).state);
+    learnMinute(walked, true, prepared);
+    setCounts(walked, 0, 0, 0);
+    for (let minute = 600; minute < 899; minute++) learnMinute(walked, true, prepared);
+    walked[MINUTE] = Math.floor(START / MINUTE_MS) + 899;
+    walked[ACTIVE_MINUTES]!++;
+    const resumed = statsOf(run(steady(900, 10, settledRate), { prepared, state: walked }).state);
     for (let metric = 0; metric < 3; metric++) {
-      expectRelativelyClose(resumed.mean[metric]!, direct.mean[metric]!, 9);
-      expectRelativelyClose(resumed.variance[metric]!, direct.variance[metric]!, 9);
+      expectRelativelyClose(resumed[MEAN + metric]!, direct[MEAN + metric]!, 9);
+      expectRelativelyClose(resumed[VARIANCE + metric]!, direct[VARIANCE + metric]!, 9);
     }
+  });
+
+  it('folds gaps of any length with exactly the decay that ** computes', () => {
+    const prepared = prepare();
+    for (const minutes of [0, 1, 59, 1_439, 4_320, 4_321, 50_000]) {
+      expect(decayOver(prepared.retentionPowers, prepared.retention, minutes)).toBe(
+        prepared.retention ** minutes,
+      );
+      expect(decayOver(prepared.peakRetentionPowers, prepared.peakRetention, minutes)).toBe(
+        prepared.peakRetention ** minutes,
+      );
+    }
+  });
+
+  it('forgets the scores reported in a minute once the minute is over', () => {
+    const state = settledKey();
+    const burst = run(
+      steady(threeDays + 5, 1, () => 60),
+      { state: structuredClone(state) },
+    );
+    expect(burst.findings.length).toBeGreaterThan(0);
+    expect(statsOf(burst.state).length).toBeGreaterThan(statsOf(state).length);
+    const next = run([{ ts: START + (threeDays + 7) * MINUTE_MS, ip: '198.51.100.20' }], {
+      state: burst.state,
+    }).state;
+    expect(statsOf(next)).toHaveLength(statsOf(state).length);
   });
 
   it('survives a JSON round trip unchanged and goes on exactly as before', () => {
     const state = settledKey();
-    expect(state.rhythm).toBeDefined();
+    expect(rhythmOf(state)).toBeDefined();
     const restored = JSON.parse(JSON.stringify(state)) as UsageSpikeState;
     expect(restored).toEqual(state);
     const burst = [...steady(threeDays + 5, 1, () => 80)];
@@ -272,7 +317,7 @@ describe('usage-spike state', () => {
       bytesOut: 123_456_789,
     }));
     const { state } = run(events, { timezone: () => 'America/Argentina/Buenos_Aires' });
-    expect(state.rhythm).toBeUndefined();
+    expect(rhythmOf(state)).toBeUndefined();
     expect(JSON.stringify(state).length).toBeLessThan(250);
   });
 
@@ -299,8 +344,8 @@ describe('usage-spike state', () => {
       steady(8 * DAY_MINUTES, 2, () => 4),
       { prepared, state, timezone: () => 'Asia/Tokyo' },
     ).state;
-    const weekdays = moved.rhythm!.rates[0]!.slice(0, 24);
-    expect(moved.rhythm!.tz).toBe('Asia/Tokyo');
+    const weekdays = rhythmOf(moved)!.rates[0]!.slice(0, 24);
+    expect(rhythmOf(moved)!.tz).toBe('Asia/Tokyo');
     expect(weekdays[9]).toBeGreaterThan(50);
     expect(weekdays[0]).toBeLessThan(6);
   });
