@@ -4,12 +4,15 @@ import { type Logger, pino } from 'pino';
 import { buildApp } from './api/app.js';
 import { API_LOG_REDACT_PATHS } from './api/logging.js';
 import { overridesFromEnv } from './config/env.js';
-import { type KeywatchConfig, loadConfig } from './config/load.js';
+import { type KeywatchConfig, loadConfig, mergeSettings } from './config/load.js';
 import { KeywatchError } from './errors.js';
 import { createMetrics } from './metrics.js';
 import { Runtime } from './service/runtime.js';
+import { kafkaOverridesFromEnv, withKafkaFormat } from './sources/kafka-config.js';
+import { type KafkaSource, startKafkaSource } from './sources/kafka-consumer.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
+import { WebhookService } from './webhooks/service.js';
 
 /** Redaction of secrets in every log line of the service (the API's list plus passwords). */
 export const LOG_REDACT = {
@@ -80,29 +83,54 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   const configPath = options.configPath ?? env.KEYWATCH_CONFIG;
   const config = loadConfig({
     ...(configPath ? { path: configPath } : {}),
-    overrides: overridesFromEnv(env),
+    overrides: mergeSettings(overridesFromEnv(env), kafkaOverridesFromEnv(env)),
   });
   const logger = pino({ level: env.KEYWATCH_LOG_LEVEL ?? 'info', redact: LOG_REDACT });
   const metrics = createMetrics();
   const store = await openStore(config.store.url);
   await store.migrate();
   await ensureAdminAccess(store, config, env, logger);
+  const webhooks = await WebhookService.create({
+    store,
+    config: config.webhooks,
+    logger: logger.child({ component: 'webhooks' }),
+    metricsRegistry: metrics.registry,
+  });
   const runtime = await Runtime.create({
-    config,
+    config: withKafkaFormat(config),
     store,
     metrics,
     logger: logger.child({ component: 'engine' }),
+    outbox: webhooks.outbox,
+    statusOutbox: webhooks.statusOutbox,
   });
+  await webhooks.start(runtime);
   const app = await buildApp({
     runtime,
     metrics,
     config: config.server,
     logger: logger.child({ component: 'api' }),
+    webhooks,
   });
   await app.listen({ port: config.server.port, host: config.server.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   logger.info({ port, store: store.kind }, 'keywatch serving');
+  const exitForRestart = () => {
+    // Memory is ahead of the store: exit so the supervisor restarts and recovery replays the log.
+    process.exitCode = 70;
+    void app.close().finally(() => process.exit(70));
+  };
+  const kafka: KafkaSource | undefined =
+    config.kafka.brokers.length > 0
+      ? await startKafkaSource({
+          runtime,
+          config: config.kafka,
+          logger: logger.child({ component: 'kafka' }),
+          metrics,
+          onFatal: exitForRestart,
+        })
+      : undefined;
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -110,8 +138,10 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: stopping intake, flushing state');
     try {
+      await kafka?.stop();
       await app.close();
       await runtime.close();
+      await webhooks.stop();
       await store.close();
       logger.info('stopped cleanly');
       process.exitCode = 0;
@@ -120,6 +150,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
       process.exitCode = 1;
     }
   };
+  runtime.onFatal(exitForRestart);
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 }

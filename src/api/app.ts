@@ -1,9 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { Static } from 'typebox';
 import type { ServerConfig } from '../config/schema.js';
 import type { KeywatchMetrics } from '../metrics.js';
 import type { KeywatchRuntime } from '../service/types.js';
+import { defaultWebhooksConfig } from '../webhooks/config.js';
+import { WebhookService } from '../webhooks/service.js';
 import { apiLogger } from './logging.js';
 import { installAuth } from './plugins/auth.js';
 import { answerFrameworkError, installErrorHandling } from './plugins/errors.js';
@@ -16,6 +18,8 @@ import { eventsRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { streamRoutes } from './routes/stream.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { formatSchemaErrors } from './validation-message.js';
 import { strictValidatorCompiler } from './validator-compiler.js';
 
@@ -35,6 +39,11 @@ export interface BuildAppOptions {
   adminToken?: string;
   /** How long a verified token is trusted without asking the store again (default 10 s). */
   tokenCacheTtlMs?: number;
+  /**
+   * Webhooks and the live stream (the server's, delivering); without it, one with the default
+   * settings serves the routes without delivering.
+   */
+  webhooks?: WebhookService;
 }
 
 /** Name of the token that `adminToken` creates. */
@@ -85,6 +94,22 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(eventsRoutes, { runtime, maxEventsPerRequest: config.maxEventsPerRequest });
   await app.register(alertRoutes, { runtime });
   await app.register(keyRoutes, { runtime });
+  const webhooks = options.webhooks ?? (await routesOnlyWebhooks(runtime, options.logger));
+  if (options.webhooks === undefined) app.addHook('onClose', () => webhooks.stop());
+  await app.register(webhookRoutes, { webhooks });
+  await app.register(streamRoutes, { runtime, webhooks });
   await app.ready();
   return app;
+}
+
+/** A webhook service for the routes alone (tests, tools): default settings, no delivery worker. */
+function routesOnlyWebhooks(
+  runtime: KeywatchRuntime,
+  logger: Logger | false | undefined,
+): Promise<WebhookService> {
+  return WebhookService.create({
+    store: runtime.store,
+    config: defaultWebhooksConfig(),
+    logger: logger ? logger.child({ component: 'webhooks' }) : pino({ enabled: false }),
+  });
 }

@@ -19,5 +19,11 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown
   }
   if (env.KEYWATCH_HOST) set('server', 'host', env.KEYWATCH_HOST);
   if (env.KEYWATCH_DATABASE_URL) set('store', 'url', env.KEYWATCH_DATABASE_URL);
+  if (env.KEYWATCH_WEBHOOKS_ALLOW_NETWORKS) {
+    const networks = env.KEYWATCH_WEBHOOKS_ALLOW_NETWORKS.split(',')
+      .map((network) => network.trim())
+      .filter((network) => network !== '');
+    set('webhooks', 'allowNetworks', networks);
+  }
   return overrides;
 }

@@ -66,6 +66,14 @@ export function loadConfig(
   }
   const merged = mergeSettings(fromFile as Record<string, unknown>, options.overrides ?? {});
   const config = validateSection<KeywatchConfigInput>(KeywatchConfigSchema, merged, '');
+  const { medium, high, critical } = config.engine.severity;
+  if (!(medium < high && high < critical)) {
+    throw new KeywatchError(
+      'KW_ERR_CONFIG_INVALID',
+      'Invalid configuration: setting "engine.severity" must rise: medium < high < critical',
+      { setting: 'engine.severity' },
+    );
+  }
   return deepFreeze(config);
 }
 

@@ -1,4 +1,6 @@
 import Type, { type Static } from 'typebox';
+import { KafkaConfig } from '../sources/kafka-config.js';
+import { WebhooksConfig } from '../webhooks/config.js';
 
 const BusinessHours = Type.Object(
   {
@@ -251,6 +253,18 @@ export const StoreConfig = Type.Object(
       default: 'sqlite:./data/keywatch.db',
       description: 'sqlite:PATH (embedded default) or postgres://… (env KEYWATCH_DATABASE_URL).',
     }),
+    checkpointIntervalMs: Type.Integer({
+      minimum: 0,
+      default: 5000,
+      description:
+        'Key states are checkpointed at most this often (each batch is logged or its Kafka offsets kept, so nothing is lost in between; a restart replays the rest).',
+    }),
+    checkpointMaxBatches: Type.Integer({
+      minimum: 1,
+      default: 200,
+      description:
+        'Checkpoint after this many batches even before the interval, bounding the replay after a crash.',
+    }),
   },
   { default: {}, additionalProperties: false },
 );
@@ -263,6 +277,8 @@ export const KeywatchConfigSchema = Type.Object(
     engine: EngineConfig,
     enrich: EnrichConfig,
     policies: PoliciesConfig,
+    kafka: KafkaConfig,
+    webhooks: WebhooksConfig,
     detectors: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()), {
       default: {},
       description: "Each detector's settings, by detector id; validated against the detector's own schema.",

@@ -105,7 +105,10 @@ export class Engine {
   private readonly inventory: boolean;
   private readonly changedKeys: Set<string> | undefined;
   private readonly changedOrgs: Set<string> | undefined;
+  private readonly batchKeys: Set<string> | undefined;
   private nextCloseCheck = Number.NEGATIVE_INFINITY;
+  private keySetVersion = 0;
+  private sortedKeys: { version: number; ids: string[] } | undefined;
   private watermarkTs = Number.NEGATIVE_INFINITY;
 
   constructor(options: EngineOptions) {
@@ -127,6 +130,7 @@ export class Engine {
     this.inventory = options.inventory === true;
     this.changedKeys = options.trackChanges ? new Set() : undefined;
     this.changedOrgs = options.trackChanges ? new Set() : undefined;
+    this.batchKeys = options.trackChanges ? new Set() : undefined;
     this.context = {
       policy: { allowCidrs: [], allowCountries: [] },
       keyEvents: 0,
@@ -160,6 +164,14 @@ export class Engine {
     return this.keys.keys();
   }
 
+  /** Tracked key ids in sorted order (cached until a key is added or dropped), for paging. */
+  sortedKeyIds(): readonly string[] {
+    if (this.sortedKeys?.version !== this.keySetVersion) {
+      this.sortedKeys = { version: this.keySetVersion, ids: [...this.keys.keys()].sort() };
+    }
+    return this.sortedKeys.ids;
+  }
+
   /** The open or last episode of each key that has one. */
   *episodes(): IterableIterator<Episode> {
     for (const state of this.keys.values()) if (state.episode) yield state.episode;
@@ -175,6 +187,7 @@ export class Engine {
     }
     const key = this.keyState(event);
     this.changedKeys?.add(event.keyId);
+    this.batchKeys?.add(event.keyId);
     const org = key.org;
     if (org !== undefined) this.changedOrgs?.add(org.id);
     const policy = this.policies.resolve(event.keyId, org?.id);
@@ -239,6 +252,13 @@ export class Engine {
     return { keys, orgs };
   }
 
+  /** Keys that processed events since the last call (one batch); only with `trackChanges`. */
+  takeBatchKeys(): string[] {
+    const keys = [...(this.batchKeys ?? [])];
+    this.batchKeys?.clear();
+    return keys;
+  }
+
   /** A key's state as JSON for a checkpoint. */
   snapshotKey(keyId: string): KeyStateSnapshot | undefined {
     const key = this.keys.get(keyId);
@@ -293,6 +313,7 @@ export class Engine {
       episode: snapshot.episode ? Episode.restore(snapshot.episode, this.limits) : undefined,
       clients: snapshot.clients,
     };
+    if (!this.keys.has(keyId)) this.keySetVersion++;
     this.keys.set(keyId, key);
     if (key.episode && key.episode.alert.status === 'open') this.openEpisodes.set(keyId, key);
     if (snapshot.lastSeen > this.watermarkTs) this.watermarkTs = snapshot.lastSeen;
@@ -320,9 +341,10 @@ export class Engine {
 
   /** Removes a key's state from memory (its partition moved to another instance). */
   dropKey(keyId: string): void {
-    this.keys.delete(keyId);
+    if (this.keys.delete(keyId)) this.keySetVersion++;
     this.openEpisodes.delete(keyId);
     this.changedKeys?.delete(keyId);
+    this.batchKeys?.delete(keyId);
   }
 
   private keyState(event: EnrichedEvent): KeyState {
@@ -341,6 +363,7 @@ export class Engine {
         clients: undefined,
       };
       this.keys.set(event.keyId, key);
+      this.keySetVersion++;
     } else if (key.org === undefined && event.orgId !== undefined) {
       key.org = this.org(event.orgId);
     }

@@ -246,7 +246,12 @@ export class EventAssembler {
         `${this.labels[field]} must be a string, got ${describeType(value)}`,
       );
     }
-    return this.tooLong(value, field) ? INVALID : value;
+    if (this.tooLong(value, field)) return INVALID;
+    // No access log carries NUL; it would also be refused by PostgreSQL's text and JSON types.
+    if (value.includes('\u0000')) {
+      return this.reject('invalid_field', `${this.labels[field]} contains a NUL character`);
+    }
+    return value;
   }
 
   private method(value: unknown): Checked<string> {

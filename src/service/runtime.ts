@@ -20,6 +20,7 @@ import type {
   OffsetCheckpoint,
   OrgCheckpoint,
   OutboxMessage,
+  StatusOutbox,
   Store,
 } from '../store/types.js';
 import type { IngestResult, KeyProfile, KeySummary, KeywatchRuntime } from './types.js';
@@ -37,6 +38,20 @@ export interface RuntimeOptions {
    * as the alerts (so a crash can neither lose a delivery nor deliver an alert that was not stored).
    */
   outbox?: (changes: readonly AlertChange[]) => OutboxMessage[];
+  /** Webhook outbox messages for a person's resolution of an alert, written with the status change. */
+  statusOutbox?: StatusOutbox;
+  /** Name of this instance's event log stream (several instances may share one database). */
+  instanceId?: string;
+}
+
+/** What one commit writes besides the alert changes. */
+interface CommitOptions {
+  offsets?: OffsetCheckpoint[];
+  ingestBatch?: IngestBatchRecord;
+  /** The batch's accepted inputs, logged until the next checkpoint covers them. */
+  logged?: unknown[];
+  /** Checkpoint now, whatever the interval (shutdown, partition moves). */
+  checkpoint?: boolean;
 }
 
 const LEARNING_EVENTS = 100;
@@ -56,13 +71,23 @@ export class Runtime implements KeywatchRuntime {
   private readonly source: string;
   private readonly listeners = new Set<(change: AlertChange) => void>();
   private readonly outbox: RuntimeOptions['outbox'];
+  private readonly statusOutbox: StatusOutbox | undefined;
   /** Kafka partition of each key, when events come from Kafka (keys move with their partitions). */
   private readonly keyPartitions = new Map<string, number>();
   private readonly pendingAlerts = new Map<string, AlertWrite>();
   private pendingChanges: AlertChange[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly stream: string;
+  private logSeq = 0;
+  private batchesSinceCheckpoint = 0;
+  private lastCheckpointAt = Date.now();
+  /** Consumed offsets not yet covered by a checkpoint (the last one per partition). */
+  private readonly pendingOffsets = new Map<string, OffsetCheckpoint>();
   private restored = false;
   private closed = false;
+  /** Set when a commit failed: memory is ahead of the store, so the process must restart and recover. */
+  private failure: unknown;
+  private readonly fatalListeners = new Set<(error: unknown) => void>();
 
   private constructor(options: RuntimeOptions, policies: PolicyResolver) {
     this.config = options.config;
@@ -71,6 +96,8 @@ export class Runtime implements KeywatchRuntime {
     this.logger = options.logger;
     const source = options.source ?? 'http';
     this.outbox = options.outbox;
+    this.statusOutbox = options.statusOutbox;
+    this.stream = options.instanceId ?? 'default';
     this.pipeline = new Pipeline({
       config: options.config,
       detectors: prepareDetectors(options.detectors ?? builtInDetectors, options.config.detectors),
@@ -95,7 +122,35 @@ export class Runtime implements KeywatchRuntime {
     });
     const runtime = new Runtime(options, policies);
     await runtime.restore();
+    await runtime.replayEventLog();
     return runtime;
+  }
+
+  /**
+   * Replays the batches logged after the last checkpoint (the service stopped without one, e.g.
+   * SIGKILL): the engine arrives at exactly the state it had. Their alerts and webhook messages were
+   * stored with them, so nothing is written or notified again until new events arrive.
+   */
+  private async replayEventLog(): Promise<void> {
+    const entries = await this.store.readEventLog(this.stream);
+    for (const entry of entries) {
+      const inputs = JSON.parse(entry.events) as unknown[];
+      for (let index = 0; index < inputs.length; index++) this.pipeline.ingest(inputs[index], index);
+      this.pipeline.flush();
+      this.logSeq = entry.seq;
+      this.batchesSinceCheckpoint++;
+    }
+    for (const change of this.pendingChanges) {
+      this.pipeline.engine.key(change.alert.keyId)?.episode?.takeNewTimeline();
+    }
+    this.pendingChanges = [];
+    this.pipeline.engine.takeBatchKeys();
+    if (entries.length > 0) {
+      this.logger.info(
+        { batches: entries.length },
+        'replayed the event log written after the last checkpoint',
+      );
+    }
   }
 
   /** Restores key and org states (all, or those of the given Kafka partitions). */
@@ -124,48 +179,66 @@ export class Runtime implements KeywatchRuntime {
 
   async ingest(events: unknown[], options: { idempotencyKey?: string } = {}): Promise<IngestResult> {
     const key = options.idempotencyKey;
-    if (key === undefined) return this.process(events, undefined);
+    if (key === undefined) return this.serialise(() => this.processNow(events, {}));
     return this.serialise(async () => {
       const stored = await this.store.getIngestBatch(key);
       if (stored !== undefined) return JSON.parse(stored) as IngestResult;
-      return this.processNow(events, undefined, undefined, key);
+      return this.processNow(events, { idempotencyKey: key });
     });
   }
 
   /**
-   * Processes events and commits the state, alerts and (optionally) consumer offsets they produced in
-   * one transaction; resolves after the commit.
+   * Processes a batch consumed from Kafka. Its alerts are stored before it resolves; key states and
+   * the consumed offsets are checkpointed together every few seconds (`store.checkpointIntervalMs`),
+   * so after a crash the consumer resumes from the checkpointed offsets and re-processing yields the
+   * same alerts (upserted by id). `partitionOf` names the partition of each key of the batch.
    */
   process(
     events: unknown[],
     offsets: OffsetCheckpoint[] | undefined,
     partitionOf?: (keyId: string) => number | undefined,
   ): Promise<IngestResult> {
-    return this.serialise(() => this.processNow(events, offsets, partitionOf, undefined));
+    return this.serialise(() =>
+      this.processNow(events, { ...(offsets ? { offsets } : {}), ...(partitionOf ? { partitionOf } : {}) }),
+    );
   }
 
   private async processNow(
     events: unknown[],
-    offsets: OffsetCheckpoint[] | undefined,
-    partitionOf: ((keyId: string) => number | undefined) | undefined,
-    idempotencyKey: string | undefined,
+    options: {
+      offsets?: OffsetCheckpoint[];
+      partitionOf?: (keyId: string) => number | undefined;
+      idempotencyKey?: string;
+    },
   ): Promise<IngestResult> {
     if (this.closed) throw new KeywatchError('KW_ERR_UNAVAILABLE', 'Keywatch is shutting down');
+    if (this.failure !== undefined) throw new KeywatchError('KW_ERR_UNAVAILABLE', 'Keywatch must restart');
     const rejected: IngestResult['rejected'] = [];
-    let accepted = 0;
+    const acceptedInputs: unknown[] = [];
     for (let index = 0; index < events.length; index++) {
       const rejection: Rejection | undefined = this.pipeline.ingest(events[index], index);
-      if (rejection === undefined) accepted++;
+      if (rejection === undefined) acceptedInputs.push(events[index]);
       else rejected.push({ index, reason: rejection.reason, message: rejection.message });
     }
     this.pipeline.flush();
+    const batchKeys = this.pipeline.engine.takeBatchKeys();
+    if (options.partitionOf !== undefined) {
+      for (const keyId of batchKeys) {
+        const partition = options.partitionOf(keyId);
+        if (partition !== undefined) this.keyPartitions.set(keyId, partition);
+      }
+    }
+    const accepted = acceptedInputs.length;
     this.metrics.eventsAccepted.inc({ source: this.source }, accepted);
     const result = { accepted, rejected };
-    await this.commit(
-      offsets,
-      partitionOf,
-      idempotencyKey === undefined ? undefined : { id: idempotencyKey, result: JSON.stringify(result) },
-    );
+    await this.commit({
+      ...(options.offsets ? { offsets: options.offsets } : {}),
+      ...(options.idempotencyKey !== undefined
+        ? { ingestBatch: { id: options.idempotencyKey, result: JSON.stringify(result) } }
+        : {}),
+      // Kafka is the log of consumed events; what came in over HTTP is logged here.
+      ...(options.offsets === undefined && accepted > 0 ? { logged: acceptedInputs } : {}),
+    });
     return result;
   }
 
@@ -173,10 +246,28 @@ export class Runtime implements KeywatchRuntime {
     limit: number;
     after?: string;
   }): Promise<{ items: KeySummary[]; nextCursor: string | null }> {
-    const ids = await this.store.listKeyIds({
+    // Keys learned since the last checkpoint are only in memory; checkpointed keys of other
+    // instances (Kafka partitions elsewhere) only in the store: page over both, merged in order.
+    const stored = await this.store.listKeyIds({
       limit: options.limit + 1,
       ...(options.after ? { after: options.after } : {}),
     });
+    const inMemory = this.pipeline.engine.sortedKeyIds();
+    let from = 0;
+    if (options.after !== undefined) {
+      const after = options.after;
+      let low = 0;
+      let high = inMemory.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        if (inMemory[middle]! <= after) low = middle + 1;
+        else high = middle;
+      }
+      from = low;
+    }
+    const ids = [...new Set([...stored, ...inMemory.slice(from, from + options.limit + 1)])]
+      .sort()
+      .slice(0, options.limit + 1);
     const page = ids.slice(0, options.limit);
     const items: KeySummary[] = [];
     for (const keyId of page) {
@@ -224,12 +315,16 @@ export class Runtime implements KeywatchRuntime {
     id: string,
     change: { status: 'acknowledged' | 'resolved' | 'false_positive' | 'open'; note?: string; actor: string },
   ): Promise<Alert | undefined> {
-    const alert = await this.store.setAlertStatus(id, {
-      status: change.status,
-      ...(change.note !== undefined ? { note: change.note } : {}),
-      actor: change.actor,
-      at: new Date().toISOString(),
-    });
+    const alert = await this.store.setAlertStatus(
+      id,
+      {
+        status: change.status,
+        ...(change.note !== undefined ? { note: change.note } : {}),
+        actor: change.actor,
+        at: new Date().toISOString(),
+      },
+      this.statusOutbox,
+    );
     if (alert !== undefined && change.status === 'false_positive') await this.learnFalsePositive(alert);
     return alert;
   }
@@ -239,8 +334,14 @@ export class Runtime implements KeywatchRuntime {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called once when a commit fails and the process must restart (see commit). */
+  onFatal(listener: (error: unknown) => void): () => void {
+    this.fatalListeners.add(listener);
+    return () => this.fatalListeners.delete(listener);
+  }
+
   async ready(): Promise<boolean> {
-    if (!this.restored || this.closed) return false;
+    if (!this.restored || this.closed || this.failure !== undefined) return false;
     try {
       await this.store.ping();
       return true;
@@ -275,7 +376,7 @@ export class Runtime implements KeywatchRuntime {
   revokePartitions(partitions: readonly number[]): Promise<number> {
     return this.serialise(async () => {
       this.pipeline.flush();
-      await this.commit(undefined, undefined);
+      await this.commit({ checkpoint: true });
       const revoked = new Set(partitions);
       let dropped = 0;
       for (const [keyId, partition] of this.keyPartitions) {
@@ -293,7 +394,7 @@ export class Runtime implements KeywatchRuntime {
   async close(): Promise<void> {
     await this.serialise(async () => {
       this.pipeline.flush();
-      await this.commit(undefined, undefined);
+      if (this.failure === undefined) await this.commit({ checkpoint: true });
       this.closed = true;
     });
   }
@@ -364,12 +465,20 @@ export class Runtime implements KeywatchRuntime {
     this.pendingChanges.push(change);
   }
 
-  /** One transaction: alerts changed, their new timeline entries, changed key and org states, offsets. */
-  private async commit(
-    offsets: OffsetCheckpoint[] | undefined,
-    partitionOf?: (keyId: string) => number | undefined,
-    ingestBatch?: IngestBatchRecord,
-  ) {
+  /** Whether the key states should be checkpointed with this commit. */
+  private checkpointDue(): boolean {
+    return (
+      this.batchesSinceCheckpoint >= this.config.store.checkpointMaxBatches ||
+      Date.now() - this.lastCheckpointAt >= this.config.store.checkpointIntervalMs
+    );
+  }
+
+  /**
+   * One transaction: the alerts changed and their new timeline entries, webhook messages, the batch's
+   * event log entry or consumed offsets and, when a checkpoint is due, every key and org state changed
+   * since the last one (with the offsets and the event log position they cover).
+   */
+  private async commit(options: CommitOptions): Promise<void> {
     const engine = this.pipeline.engine;
     const changes = this.pendingChanges;
     this.pendingChanges = [];
@@ -384,29 +493,40 @@ export class Runtime implements KeywatchRuntime {
         newTimeline: [...(previous?.newTimeline ?? []), ...newTimeline],
       });
     }
-    const { keys, orgs } = engine.takeChanges();
-    const keyStates: KeyCheckpoint[] = [];
-    for (const keyId of keys) {
-      const snapshot = engine.snapshotKey(keyId);
-      if (snapshot === undefined) continue;
-      const partition = partitionOf?.(keyId) ?? this.keyPartitions.get(keyId);
-      if (partition !== undefined) this.keyPartitions.set(keyId, partition);
-      keyStates.push({
-        keyId,
-        ...(snapshot.orgId !== undefined ? { orgId: snapshot.orgId } : {}),
-        version: KEY_STATE_FORMAT,
-        // No copy: commits are serialised with processing, so the state cannot change before the
-        // store has written it.
-        state: snapshot,
-        lastSeen: snapshot.lastSeen,
-        ...(partition !== undefined ? { partition } : {}),
-      });
+    for (const offset of options.offsets ?? []) {
+      this.pendingOffsets.set(`${offset.group}\u0000${offset.topic}\u0000${offset.partition}`, offset);
     }
-    const orgStates: OrgCheckpoint[] = orgs.map((orgId) => ({
-      orgId,
-      version: KEY_STATE_FORMAT,
-      state: engine.snapshotOrg(orgId),
-    }));
+    const eventLog =
+      options.logged !== undefined
+        ? { stream: this.stream, seq: ++this.logSeq, events: JSON.stringify(options.logged) }
+        : undefined;
+    if (options.logged !== undefined || options.offsets !== undefined) this.batchesSinceCheckpoint++;
+    const checkpoint = options.checkpoint === true || this.checkpointDue();
+    const keyStates: KeyCheckpoint[] = [];
+    const orgStates: OrgCheckpoint[] = [];
+    let offsets: OffsetCheckpoint[] = [];
+    if (checkpoint) {
+      const { keys, orgs } = engine.takeChanges();
+      for (const keyId of keys) {
+        const snapshot = engine.snapshotKey(keyId);
+        if (snapshot === undefined) continue;
+        const partition = this.keyPartitions.get(keyId);
+        keyStates.push({
+          keyId,
+          ...(snapshot.orgId !== undefined ? { orgId: snapshot.orgId } : {}),
+          version: KEY_STATE_FORMAT,
+          // No copy: commits are serialised with processing, so the state cannot change before the
+          // store has written it.
+          state: snapshot,
+          lastSeen: snapshot.lastSeen,
+          ...(partition !== undefined ? { partition } : {}),
+        });
+      }
+      for (const orgId of orgs)
+        orgStates.push({ orgId, version: KEY_STATE_FORMAT, state: engine.snapshotOrg(orgId) });
+      offsets = [...this.pendingOffsets.values()];
+      this.pendingOffsets.clear();
+    }
     // Each change carries the alert as it is stored (a copy), not the engine's live object.
     const storedChanges = changes.map((change) => ({
       ...change,
@@ -417,20 +537,39 @@ export class Runtime implements KeywatchRuntime {
       alerts.size === 0 &&
       keyStates.length === 0 &&
       orgStates.length === 0 &&
-      !offsets?.length &&
-      !ingestBatch
+      offsets.length === 0 &&
+      eventLog === undefined &&
+      options.ingestBatch === undefined &&
+      !checkpoint
     ) {
       return;
     }
-    const timer = this.metrics.storeLatency.startTimer({ operation: 'commit' });
-    await this.store.commit({
-      alerts: [...alerts.values()],
-      keyStates,
-      orgStates,
-      ...(offsets ? { offsets } : {}),
-      ...(ingestBatch ? { ingestBatch } : {}),
-      ...(outbox.length > 0 ? { outbox } : {}),
-    });
+    const timer = this.metrics.storeLatency.startTimer({ operation: checkpoint ? 'checkpoint' : 'commit' });
+    try {
+      await this.store.commit({
+        alerts: [...alerts.values()],
+        keyStates,
+        orgStates,
+        ...(offsets.length > 0 ? { offsets } : {}),
+        ...(options.ingestBatch ? { ingestBatch: options.ingestBatch } : {}),
+        ...(outbox.length > 0 ? { outbox } : {}),
+        ...(eventLog ? { eventLog } : {}),
+        ...(checkpoint && this.logSeq > 0
+          ? { logCheckpoint: { stream: this.stream, seq: this.logSeq } }
+          : {}),
+      });
+    } catch (error) {
+      // The engine has processed what the store did not take: stop taking work; a restart recovers
+      // from the last checkpoint and the event log (or the Kafka offsets) without loss.
+      this.failure = error;
+      this.logger.fatal({ err: error }, 'commit to the store failed: Keywatch must restart to recover');
+      for (const listener of this.fatalListeners) listener(error);
+      throw new KeywatchError('KW_ERR_UNAVAILABLE', 'The store failed; Keywatch is restarting');
+    }
+    if (checkpoint) {
+      this.batchesSinceCheckpoint = 0;
+      this.lastCheckpointAt = Date.now();
+    }
     timer();
     this.metrics.keysTracked.set(engine.keyCount);
     if (engine.watermark > 0) this.metrics.processingLag.set((Date.now() - engine.watermark) / 1000);

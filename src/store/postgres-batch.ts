@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { TimelineEntry } from '../engine/types.js';
+import { alertEventTypes } from './alert-events.js';
 import {
   detectorsColumn,
   mergeAlertWrites,
@@ -7,6 +8,7 @@ import {
   TIMELINE_LIMIT,
   withKeptStatus,
 } from './alert-write.js';
+import { type AlertEventRow, appendAlertEventRows, insertOutboxRows } from './postgres-webhooks.js';
 import { type AlertWrite, INGEST_BATCH_RETENTION_MS, type StoreBatch } from './types.js';
 
 /** Rows per multi-row statement: big enough to amortise round trips, small enough to bound memory. */
@@ -23,8 +25,9 @@ export async function writeBatch(client: pg.PoolClient, batch: StoreBatch): Prom
   const alerts = mergeAlertWrites(batch.alerts).sort((left, right) =>
     compareText(left.alert.id, right.alert.id),
   );
+  const alertEvents: AlertEventRow[] = [];
   for (let start = 0; start < alerts.length; start += ALERTS_PER_STATEMENT) {
-    await writeAlerts(client, alerts.slice(start, start + ALERTS_PER_STATEMENT));
+    alertEvents.push(...(await writeAlerts(client, alerts.slice(start, start + ALERTS_PER_STATEMENT))));
   }
   for (const chunk of chunks(batch.keyStates, ROWS_PER_STATEMENT)) {
     // The checkpoints are serialised as they are: their property names are the recordset's columns.
@@ -36,6 +39,19 @@ export async function writeBatch(client: pg.PoolClient, batch: StoreBatch): Prom
   for (const chunk of chunks(batch.offsets ?? [], ROWS_PER_STATEMENT)) {
     await client.query(UPSERT_OFFSETS, [JSON.stringify(chunk)]);
   }
+  if (batch.eventLog !== undefined) {
+    await client.query('INSERT INTO event_log (stream, seq, events) VALUES ($1, $2, $3)', [
+      batch.eventLog.stream,
+      batch.eventLog.seq,
+      batch.eventLog.events,
+    ]);
+  }
+  if (batch.logCheckpoint !== undefined) {
+    await client.query('DELETE FROM event_log WHERE stream = $1 AND seq <= $2', [
+      batch.logCheckpoint.stream,
+      batch.logCheckpoint.seq,
+    ]);
+  }
   if (batch.ingestBatch !== undefined) {
     await client.query(
       `DELETE FROM ingest_batches WHERE created_at < now() - interval '${INGEST_BATCH_RETENTION_MS / 1000} seconds'`,
@@ -45,6 +61,9 @@ export async function writeBatch(client: pg.PoolClient, batch: StoreBatch): Prom
       [batch.ingestBatch.id, batch.ingestBatch.result],
     );
   }
+  if (batch.outbox !== undefined) await insertOutboxRows(client, batch.outbox);
+  // Last: it takes the lock that orders the change log, held until the commit.
+  await appendAlertEventRows(client, alertEvents);
 }
 
 // In the three upserts below, DISTINCT ON keeps the last occurrence of a key within one statement
@@ -80,7 +99,7 @@ ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET next_offset =
   updated_at = EXCLUDED.updated_at`;
 
 const SELECT_ALERTS_FOR_WRITE = `
-SELECT id, status, detectors, ts FROM alerts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
+SELECT id, status, severity_rank, detectors, ts FROM alerts WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
 
 // A human status survives here too, for a row that another instance inserted after the locking read.
 const UPSERT_ALERTS = `
@@ -124,11 +143,11 @@ DELETE FROM alert_timeline AS t USING json_to_recordset($1::json) AS b(alert_id 
 WHERE t.alert_id = b.alert_id AND t.seq < b.min_seq`;
 
 /** Upserts alerts (already merged per id and sorted), their detector index rows and timelines. */
-async function writeAlerts(client: pg.PoolClient, writes: readonly AlertWrite[]): Promise<void> {
+async function writeAlerts(client: pg.PoolClient, writes: readonly AlertWrite[]): Promise<AlertEventRow[]> {
   const ids = writes.map((write) => write.alert.id);
   const existing = new Map(
     (
-      await client.query<{ id: string; status: string; detectors: string; ts: Date }>(
+      await client.query<{ id: string; status: string; severity_rank: number; detectors: string; ts: Date }>(
         SELECT_ALERTS_FOR_WRITE,
         [ids],
       )
@@ -188,6 +207,14 @@ async function writeAlerts(client: pg.PoolClient, writes: readonly AlertWrite[])
   for (const chunk of chunks(entries, ROWS_PER_STATEMENT))
     await client.query(INSERT_TIMELINE, [JSON.stringify(chunk)]);
   if (trims.length > 0) await client.query(TRIM_TIMELINE, [JSON.stringify(trims)]);
+  const events: AlertEventRow[] = [];
+  for (let index = 0; index < writes.length; index++) {
+    const { alert } = writes[index]!;
+    for (const type of alertEventTypes(existing.get(alert.id), alert)) {
+      events.push({ type, alert_id: alert.id, body: rows[index]!.body });
+    }
+  }
+  return events;
 }
 
 /** A fixed order of ids, so that concurrent transactions lock rows in the same order. */

@@ -6,16 +6,19 @@ import { canonicalIso, type NormalizedAlertQuery, normalizeAlertQuery } from './
 import { encodeAlertCursor } from './cursor.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { writeBatch } from './postgres-batch.js';
+import { PostgresWebhookStore, recordStatusChange } from './postgres-webhooks.js';
 import { storeError } from './store-error.js';
 import { generateToken, generateTokenId, hashToken, tokenHashesMatch } from './token-hash.js';
 import {
   type AlertPage,
   type AlertQuery,
   type AlertStatusChange,
+  type EventLogEntry,
   INGEST_BATCH_RETENTION_MS,
   type KeyCheckpoint,
   type OffsetCheckpoint,
   type OrgCheckpoint,
+  type StatusOutbox,
   type Store,
   type StoreBatch,
   type TokenRecord,
@@ -79,6 +82,7 @@ export class PostgresStore implements Store {
   readonly #schema: string;
   readonly #target: string;
   #closed = false;
+  readonly webhooks: PostgresWebhookStore;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? 'public';
@@ -102,6 +106,10 @@ export class PostgresStore implements Store {
     const onBackgroundError = options.onBackgroundError ?? (() => {});
     // Without a listener an idle connection's error would crash the process.
     this.#pool.on('error', (error) => onBackgroundError(error));
+    this.webhooks = new PostgresWebhookStore({
+      query: (operation, sql, params) => this.#query(operation, sql, params),
+      transaction: (operation, work) => this.#transaction(operation, work),
+    });
   }
 
   async migrate(): Promise<void> {
@@ -196,13 +204,20 @@ export class PostgresStore implements Store {
     };
   }
 
-  async setAlertStatus(id: string, change: AlertStatusChange): Promise<Alert | undefined> {
+  async setAlertStatus(
+    id: string,
+    change: AlertStatusChange,
+    outbox?: StatusOutbox,
+  ): Promise<Alert | undefined> {
     const at = canonicalIso(change.at);
     if (at === undefined)
       throw new KeywatchError('KW_ERR_BAD_REQUEST', 'at is not a valid ISO time', { field: 'at' });
     return this.#transaction('setting an alert status', async (client) => {
       const row = (
-        await client.query<{ body: Alert }>('SELECT body FROM alerts WHERE id = $1 FOR UPDATE', [id])
+        await client.query<{ status: string; body: Alert }>(
+          'SELECT status, body FROM alerts WHERE id = $1 FOR UPDATE',
+          [id],
+        )
       ).rows[0];
       if (row === undefined) return undefined;
       const alert: Alert = { ...row.body, status: change.status };
@@ -216,6 +231,7 @@ export class PostgresStore implements Store {
         'INSERT INTO alert_status_changes (alert_id, status, note, actor, at) VALUES ($1, $2, $3, $4, $5)',
         [id, change.status, change.note ?? null, change.actor, at],
       );
+      await recordStatusChange(client, alert, row.status, outbox);
       return alert;
     });
   }
@@ -292,6 +308,15 @@ export class PostgresStore implements Store {
       [group, topic],
     );
     return rows.map((row) => ({ group, topic, partition: row.kafka_partition, offset: row.next_offset }));
+  }
+
+  async readEventLog(stream: string): Promise<EventLogEntry[]> {
+    const rows = await this.#query<{ seq: string; events: string }>(
+      'reading the event log',
+      'SELECT seq, events FROM event_log WHERE stream = $1 ORDER BY seq',
+      [stream],
+    );
+    return rows.map((row) => ({ stream, seq: Number(row.seq), events: row.events }));
   }
 
   async getIngestBatch(id: string): Promise<string | undefined> {

@@ -63,6 +63,9 @@ export function prepareStatements(db: Database.Database) {
       ON CONFLICT (org_id) DO UPDATE SET version = excluded.version, state = excluded.state,
         updated_at = excluded.updated_at`),
     selectOrgStates: db.prepare('SELECT org_id, version, state FROM org_states ORDER BY org_id'),
+    insertEventLog: db.prepare('INSERT INTO event_log (stream, seq, events, created_at) VALUES (?, ?, ?, ?)'),
+    trimEventLog: db.prepare('DELETE FROM event_log WHERE stream = ? AND seq <= ?'),
+    selectEventLog: db.prepare('SELECT stream, seq, events FROM event_log WHERE stream = ? ORDER BY seq'),
     insertIngestBatch: db.prepare(
       'INSERT INTO ingest_batches (id, result, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
     ),

@@ -15,6 +15,7 @@ import {
 import { encodeAlertCursor } from './cursor.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { listAlertsSql, prepareStatements, type Statements } from './sqlite-statements.js';
+import { SqliteWebhookStore } from './sqlite-webhooks.js';
 import { storeError } from './store-error.js';
 import { generateToken, generateTokenId, hashToken, tokenHashesMatch } from './token-hash.js';
 import {
@@ -22,10 +23,12 @@ import {
   type AlertQuery,
   type AlertStatusChange,
   type AlertWrite,
+  type EventLogEntry,
   INGEST_BATCH_RETENTION_MS,
   type KeyCheckpoint,
   type OffsetCheckpoint,
   type OrgCheckpoint,
+  type StatusOutbox,
   type Store,
   type StoreBatch,
   type TokenRecord,
@@ -99,6 +102,7 @@ export class SqliteStore implements Store {
   #statements: Statements | undefined;
   readonly #listStatements = new Map<string, Database.Statement>();
   readonly #commitTransaction: (batch: StoreBatch) => void;
+  readonly webhooks: SqliteWebhookStore;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const inMemory = path === ':memory:';
@@ -121,6 +125,7 @@ export class SqliteStore implements Store {
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads first could fail to
     // upgrade when another process writes meanwhile, and busy_timeout cannot help with that.
     this.#commitTransaction = (batch) => transaction.immediate(batch);
+    this.webhooks = new SqliteWebhookStore(this.#db);
   }
 
   async migrate(): Promise<void> {
@@ -200,19 +205,24 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setAlertStatus(id: string, change: AlertStatusChange): Promise<Alert | undefined> {
+  async setAlertStatus(
+    id: string,
+    change: AlertStatusChange,
+    outbox?: StatusOutbox,
+  ): Promise<Alert | undefined> {
     return this.#run('setting an alert status', () => {
       const statements = this.#prepared();
       const at = canonicalIso(change.at);
       if (at === undefined)
         throw new KeywatchError('KW_ERR_BAD_REQUEST', 'at is not a valid ISO time', { field: 'at' });
       const update = this.#db.transaction((): Alert | undefined => {
-        const row = statements.selectAlert.get(id) as { body: string } | undefined;
+        const row = statements.selectAlert.get(id) as { status: string; body: string } | undefined;
         if (row === undefined) return undefined;
         const alert: Alert = { ...(JSON.parse(row.body) as Alert), status: change.status };
         statements.updateAlertStatus.run(change.status, JSON.stringify(alert), new Date().toISOString(), id);
         statements.updateAlertDetectorsStatus.run(change.status, id);
         statements.insertStatusChange.run(id, change.status, change.note ?? null, change.actor, at);
+        this.webhooks.recordStatusChange(alert, row.status, outbox, new Date().toISOString());
         return alert;
       });
       return update.immediate();
@@ -267,6 +277,13 @@ export class SqliteStore implements Store {
       (
         this.#prepared().selectOffsets.all(group, topic) as { kafka_partition: number; next_offset: string }[]
       ).map((row) => ({ group, topic, partition: row.kafka_partition, offset: row.next_offset })),
+    );
+  }
+
+  async readEventLog(stream: string): Promise<EventLogEntry[]> {
+    return this.#run(
+      'reading the event log',
+      () => this.#prepared().selectEventLog.all(stream) as EventLogEntry[],
     );
   }
 
@@ -406,6 +423,13 @@ export class SqliteStore implements Store {
     for (const offset of batch.offsets ?? []) {
       statements.upsertOffset.run(offset.group, offset.topic, offset.partition, offset.offset, now);
     }
+    if (batch.eventLog !== undefined) {
+      statements.insertEventLog.run(batch.eventLog.stream, batch.eventLog.seq, batch.eventLog.events, now);
+    }
+    if (batch.logCheckpoint !== undefined) {
+      statements.trimEventLog.run(batch.logCheckpoint.stream, batch.logCheckpoint.seq);
+    }
+    if (batch.outbox !== undefined) this.webhooks.insertOutbox(batch.outbox, now);
     if (batch.ingestBatch !== undefined) {
       statements.pruneIngestBatches.run(new Date(Date.parse(now) - INGEST_BATCH_RETENTION_MS).toISOString());
       statements.insertIngestBatch.run(batch.ingestBatch.id, batch.ingestBatch.result, now);
@@ -445,6 +469,7 @@ export class SqliteStore implements Store {
       timelineNext,
       now,
     );
+    this.webhooks.appendAlertEvents(existing, alert, stored, now);
     // The detector index repeats ts, status and severity: rewrite it when any of them changed.
     if (existing === undefined || existing.detectors !== detectors || existing.ts !== ts) {
       if (existing !== undefined) statements.deleteAlertDetectors.run(alert.id);

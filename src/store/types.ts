@@ -1,5 +1,8 @@
 import type { PolicyInput } from '../config/schema.js';
 import type { Alert, AlertStatus, Severity, TimelineEntry } from '../engine/types.js';
+import type { WebhookStore } from './webhook-types.js';
+
+export type * from './webhook-types.js';
 
 /** Filters of `GET /v1/alerts`; results are ordered newest first by (ts, id). */
 export interface AlertQuery {
@@ -73,6 +76,8 @@ export interface OutboxMessage {
   alertId?: string;
   body: string;
   createdAt: string;
+  /** Epoch ms of the first attempt (default: at once). */
+  dueAt?: number;
 }
 
 /** An ingest request's idempotency key and the answer it got (JSON), kept for a day. */
@@ -94,6 +99,19 @@ export interface StoreBatch {
   ingestBatch?: IngestBatchRecord;
   /** Webhook messages caused by the alert changes of this batch (durable outbox). */
   outbox?: OutboxMessage[];
+  /** The ingested events of this batch (a JSON array), logged until a checkpoint covers them. */
+  eventLog?: EventLogEntry;
+  /** The key states of this batch cover the event log up to this entry: delete those rows. */
+  logCheckpoint?: { stream: string; seq: number };
+}
+
+/** One logged batch of ingested events. */
+export interface EventLogEntry {
+  /** The instance that wrote it. */
+  stream: string;
+  seq: number;
+  /** JSON array of the batch's inputs as received (objects or NDJSON lines). */
+  events: string;
 }
 
 export type TokenScope = 'read' | 'write' | 'admin';
@@ -105,6 +123,12 @@ export interface TokenRecord {
   createdAt: string;
   lastUsedAt?: string;
 }
+
+/**
+ * Webhook messages for a person's change of an alert's status, given the alert as it now is and the
+ * status it had; written in the status change's transaction.
+ */
+export type StatusOutbox = (alert: Alert, previousStatus: AlertStatus) => OutboxMessage[];
 
 /** A human change of an alert's status. */
 export interface AlertStatusChange {
@@ -122,14 +146,20 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending versioned migrations. */
   migrate(): Promise<void>;
-  /** Writes a batch atomically: alerts upserted by id, timelines appended, states and offsets replaced. */
+  /**
+   * Writes a batch atomically: alerts upserted by id, timelines appended, states and offsets replaced,
+   * outbox messages added, and the alert change log appended (opened, escalated, closed).
+   */
   commit(batch: StoreBatch): Promise<void>;
   getAlert(
     id: string,
   ): Promise<{ alert: Alert; timeline: TimelineEntry[]; statusHistory: AlertStatusChange[] } | undefined>;
   listAlerts(query: AlertQuery): Promise<AlertPage>;
-  /** Sets a human status; returns the updated alert or undefined when there is no such alert. */
-  setAlertStatus(id: string, change: AlertStatusChange): Promise<Alert | undefined>;
+  /**
+   * Sets a human status; returns the updated alert or undefined when there is no such alert. A
+   * resolution is written to the alert change log, and `outbox` messages in the same transaction.
+   */
+  setAlertStatus(id: string, change: AlertStatusChange, outbox?: StatusOutbox): Promise<Alert | undefined>;
   countAlerts(): Promise<number>;
   /** Key checkpoints: all, or those of the given partitions. */
   loadKeyStates(filter?: { partitions?: number[] }): Promise<KeyCheckpoint[]>;
@@ -137,6 +167,8 @@ export interface Store {
   listKeyIds(options: { limit: number; after?: string }): Promise<string[]>;
   loadOrgStates(): Promise<OrgCheckpoint[]>;
   getOffsets(group: string, topic: string): Promise<OffsetCheckpoint[]>;
+  /** The event log not yet covered by a checkpoint, in sequence order. */
+  readEventLog(stream: string): Promise<EventLogEntry[]>;
   /** The stored answer of an ingest batch committed within the retention period, if any. */
   getIngestBatch(id: string): Promise<string | undefined>;
   getPolicy(keyId: string): Promise<PolicyInput | undefined>;
@@ -150,6 +182,8 @@ export interface Store {
   verifyToken(token: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<TokenRecord[]>;
   revokeToken(id: string): Promise<boolean>;
+  /** Webhook subscriptions, outbox, delivery attempts and the alert change log of the live stream. */
+  readonly webhooks: WebhookStore;
   /** Round-trip latency probe for readiness. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,6 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { generateSecret } from '../../src/webhooks/secret.js';
 import { buildTestApp, makeAlert, seedAlerts, type TestApp } from './helper.js';
 import {
   encodeForUrl,
@@ -69,6 +70,32 @@ beforeAll(async () => {
     nextCursor: string;
   };
   hints.cursor = [page.nextCursor, 'key-1'];
+  // Real webhook ids, so the webhook routes are also exercised past "not found". The loopback URL is
+  // refused by the SSRF policy, so sending a test message never touches the network.
+  const now = new Date().toISOString();
+  const subscription = (id: string, source: 'api' | 'config') => ({
+    id,
+    url: 'http://127.0.0.1:1/hook',
+    secret: generateSecret(),
+    filters: {},
+    types: ['alert.opened' as const],
+    format: 'standard' as const,
+    description: '',
+    enabled: true,
+    source,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await t.store.webhooks.createSubscription(subscription('cfg-fuzz', 'config'));
+  for (const id of ['wh_fuzz_1', 'wh_fuzz_2'])
+    await t.store.webhooks.createSubscription(subscription(id, 'api'));
+  const sent = JSON.parse(
+    (await t.as('admin', { method: 'POST', url: '/v1/webhooks/cfg-fuzz/test' })).body,
+  ) as {
+    messageId: string;
+  };
+  hints.webhookId = ['cfg-fuzz', 'wh_fuzz_1', 'wh_fuzz_2'];
+  hints.messageId = [sent.messageId];
 
   const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
   const document = JSON.parse(response.body) as {

@@ -36,6 +36,7 @@ describe('configuration', () => {
     ['events:\n  format: syslog\n', 'events.format'],
     ['policies:\n  keys:\n    k1:\n      allowCountries: [germany]\n', 'policies.keys.k1.allowCountries.0'],
     ['colour: blue\n', 'colour'],
+    ['engine:\n  severity:\n    high: 0.4\n', 'engine.severity'],
   ])('stops start-up naming the setting for %j', (yaml, setting) => {
     expect(() => loadConfig({ path: writeConfig(yaml) })).toThrowError(
       expect.objectContaining({

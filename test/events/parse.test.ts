@@ -405,3 +405,17 @@ describe('parseNdjsonLine', () => {
     });
   });
 });
+
+describe('NUL characters', () => {
+  it('rejects an optional text field containing NUL, naming the field', () => {
+    const parse = createEventParser({ referenceTime: () => Date.parse('2030-01-01T00:00:00Z') });
+    const result = parse({
+      ts: '2026-11-03T09:00:00Z',
+      keyId: 'k1',
+      ip: '81.2.69.160',
+      userAgent: 'a\u0000b',
+    });
+    expect(result).toMatchObject({ ok: false, rejection: { reason: 'invalid_field' } });
+    expect(!result.ok && result.rejection.message).toContain('NUL');
+  });
+});

@@ -5,6 +5,7 @@ import { TIMELINE_LIMIT } from '../../src/store/alert-write.js';
 import { encodeAlertCursor } from '../../src/store/cursor.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import type { AlertQuery, KeyCheckpoint, Store, StoreBatch } from '../../src/store/types.js';
+import { describeWebhookStoreContract } from './webhook-store-contract.js';
 
 /** A store under test plus a way to look at its tables behind its back. */
 export interface OpenedStore {
@@ -727,5 +728,7 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         expect(await store.verifyToken(token)).toMatchObject({ id: first.id, scopes: ['read', 'admin'] });
       });
     });
+
+    describeWebhookStoreContract(fresh, makeAlert);
   });
 }

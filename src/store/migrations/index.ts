@@ -1,5 +1,7 @@
 import { initialSchema } from './0001-initial-schema.js';
 import { ingestBatches } from './0002-ingest-batches.js';
+import { webhooks } from './0003-webhooks.js';
+import { eventLog } from './0004-event-log.js';
 
 /** One versioned schema change, written once per SQL dialect. */
 export interface Migration {
@@ -14,4 +16,4 @@ export interface Migration {
  * Every migration, in the order they apply. Append new ones; never edit one that has shipped, because
  * databases that already applied it will not run it again.
  */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, ingestBatches];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, ingestBatches, webhooks, eventLog];

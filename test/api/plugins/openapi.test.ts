@@ -29,6 +29,15 @@ const ROUTES: Array<[method: string, path: string, scope: string]> = [
   ['get', '/v1/keys/{keyId}', 'read'],
   ['put', '/v1/keys/{keyId}/policy', 'admin'],
   ['post', '/v1/keys/{keyId}/revoke', 'admin'],
+  ['post', '/v1/webhooks', 'admin'],
+  ['get', '/v1/webhooks', 'admin'],
+  ['get', '/v1/webhooks/{webhookId}', 'admin'],
+  ['patch', '/v1/webhooks/{webhookId}', 'admin'],
+  ['delete', '/v1/webhooks/{webhookId}', 'admin'],
+  ['post', '/v1/webhooks/{webhookId}/test', 'admin'],
+  ['get', '/v1/webhooks/{webhookId}/deliveries', 'admin'],
+  ['post', '/v1/webhooks/{webhookId}/deliveries/{messageId}/redeliver', 'admin'],
+  ['get', '/v1/stream', 'read'],
 ];
 
 async function document(): Promise<{ paths: Record<string, Record<string, Operation>> }> {
@@ -46,9 +55,9 @@ describe('the OpenAPI document', () => {
     expect(listed.sort()).toEqual(ROUTES.map(([method, path]) => `${method} ${path}`).sort());
   });
 
-  test.each(ROUTES)('describes %s %s with its access (%s) and a 200 answer', async (method, path, scope) => {
+  test.each(ROUTES)('describes %s %s with its access (%s) and a 2xx answer', async (method, path, scope) => {
     const operation = (await document()).paths[path]![method]!;
-    expect(operation.responses['200']).toBeDefined();
+    expect(Object.keys(operation.responses).some((status) => /^2\d\d$/.test(status))).toBe(true);
     expect(operation.tags?.length).toBe(1);
     if (scope === 'public') {
       expect(operation.security).toEqual([]);

@@ -1,0 +1,383 @@
+/**
+ * Kafka benchmark, against a real broker (KAFKA_BROKERS, else one started with scripts/kafka/up.mjs
+ * and stopped afterwards):
+ *
+ * 1. Consume rate, on one 6-partition topic in one run: a raw kafkajs consumer that only JSON.parses
+ *    each message, beside the full pipeline (Kafka source → runtime.process → SQLite store), each in
+ *    a consumer group of its own, alternating (raw, full, raw, full); the best of each is reported,
+ *    with the CPU time of this process per event (less sensitive to a busy machine than the rate).
+ *    Target: full ≥ 70% of raw.
+ * 2. Latency: events produced at a steady rate (default 2,000/s) while the full pipeline consumes;
+ *    time from produce to the event's batch being stored, and from produce to each alert change
+ *    being stored. Target: p99 ≤ 1 s.
+ *
+ *   node --import tsx bench/kafka-bench.ts [--events 300000] [--keys 4000] [--rate 2000] [--seconds 30] [--json]
+ *
+ * From bench/run.ts: `results.kafka = await kafkaBench({ quick, log: line })` (import from './kafka-bench.js').
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/load.js';
+import { validateSection } from '../src/config/validate.js';
+import type { AlertChange } from '../src/engine/types.js';
+import { createMetrics } from '../src/metrics.js';
+import { generateScenario } from '../src/scenarios/generate.js';
+import { Runtime } from '../src/service/runtime.js';
+import { createKafkaClient, type KafkaClient, type OutgoingMessage } from '../src/sources/kafka-client.js';
+import { KafkaConfig } from '../src/sources/kafka-config.js';
+import { type KafkaSourceRuntime, startKafkaSource } from '../src/sources/kafka-consumer.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
+import { writeBenchEvents } from './events.js';
+
+export interface KafkaBenchOptions {
+  events?: number;
+  keys?: number;
+  rate?: number;
+  seconds?: number;
+  /** Smaller figures for a quick look. */
+  quick?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface KafkaBenchResult {
+  events: number;
+  partitions: number;
+  raw: Rate[];
+  full: Rate[];
+  ratio: number;
+  latency: {
+    rate: number;
+    seconds: number;
+    events: number;
+    eventP50Ms: number;
+    eventP99Ms: number;
+    alertChanges: number;
+    alertP50Ms: number;
+    alertP99Ms: number;
+  };
+}
+
+const PARTITIONS = 6;
+const silent = pino({ level: 'silent' });
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function kafkaSettings(brokers: string[], overrides: Record<string, unknown> = {}): KafkaConfig {
+  return validateSection<KafkaConfig>(
+    KafkaConfig,
+    { brokers, retry: { retries: 10, initialRetryTimeMs: 100, maxRetryTimeMs: 2000 }, ...overrides },
+    'kafka',
+  );
+}
+
+/** Produces keyed messages partition by partition, in order, with the event time as record timestamp. */
+async function produce(kafka: KafkaClient, topic: string, lines: readonly string[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  const batch: OutgoingMessage[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length > 0) await producer.send(topic, batch.splice(0));
+    bytes = 0;
+  };
+  for (const line of lines) {
+    const event = JSON.parse(line) as { keyId: string; ts: string };
+    batch.push({ key: event.keyId, value: line, timestamp: String(Date.parse(event.ts)) });
+    bytes += line.length;
+    // Under the broker's 1 MiB per partition batch even if every message lands in one partition.
+    if (bytes > 700_000) await flush();
+  }
+  await flush();
+  await producer.disconnect();
+}
+
+/** Wall-clock rate from the first to the last batch, and CPU time of this process per event. */
+interface Rate {
+  eventsPerSecond: number;
+  cpuUsPerEvent: number;
+}
+
+/** A raw kafkajs consumer that only parses each message; events per second from first to last batch. */
+async function rawConsume(kafka: KafkaClient, topic: string, total: number): Promise<Rate> {
+  const consumer = kafka.consumer({ groupId: `bench-raw-${process.pid}-${Date.now()}`, topics: [topic] });
+  let seen = 0;
+  let first = 0;
+  let sink = 0;
+  let cpu = process.cpuUsage();
+  const done = new Promise<number>((resolve) => {
+    void consumer.start(async (batch, control) => {
+      if (first === 0) {
+        first = performance.now();
+        cpu = process.cpuUsage();
+      }
+      for (const message of batch.messages) {
+        const event = JSON.parse(message.value!.toString()) as { ts: string };
+        sink += event.ts.length;
+      }
+      seen += batch.messages.length;
+      control.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+      if (seen >= total) resolve(performance.now());
+    });
+  });
+  const last = await done;
+  const used = process.cpuUsage(cpu);
+  await consumer.stop();
+  if (sink === 0) throw new Error('nothing parsed');
+  return {
+    eventsPerSecond: Math.round(total / ((last - first) / 1000)),
+    cpuUsPerEvent: (used.user + used.system) / total,
+  };
+}
+
+/** A runtime over a fresh SQLite store, with a wrapper that reports what each process() call did. */
+async function pipelineRuntime(onProcessed: (values: unknown[]) => void) {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-kafka-bench-'));
+  const store = await openSqliteStore(join(dir, 'keywatch.db'));
+  await store.migrate();
+  const metrics = createMetrics();
+  const runtime = await Runtime.create({ config: loadConfig(), store, metrics, logger: silent });
+  const source: KafkaSourceRuntime = {
+    store,
+    assignPartitions: (partitions) => runtime.assignPartitions(partitions),
+    revokePartitions: (partitions) => runtime.revokePartitions(partitions),
+    async process(events, offsets, partitionOf) {
+      const result = await runtime.process(events, offsets, partitionOf);
+      onProcessed(events);
+      return result;
+    },
+  };
+  const close = async () => {
+    await runtime.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { runtime, source, metrics, close };
+}
+
+/** The full pipeline over the topic; events per second from first to last processed batch. */
+async function fullConsume(brokers: string[], topic: string, total: number): Promise<Rate> {
+  let seen = 0;
+  let first = 0;
+  let cpu = process.cpuUsage();
+  let resolveDone: (at: number) => void = () => {};
+  const done = new Promise<number>((resolve) => {
+    resolveDone = resolve;
+  });
+  const pipeline = await pipelineRuntime((values) => {
+    if (first === 0) {
+      first = performance.now();
+      cpu = process.cpuUsage();
+    }
+    seen += values.length;
+    if (seen >= total) resolveDone(performance.now());
+  });
+  const config = kafkaSettings(brokers, {
+    topics: [topic],
+    groupId: `bench-full-${process.pid}-${Date.now()}`,
+  });
+  const source = await startKafkaSource({
+    runtime: pipeline.source,
+    config,
+    logger: silent,
+    metrics: pipeline.metrics,
+  });
+  const last = await done;
+  const used = process.cpuUsage(cpu);
+  await source.stop();
+  await pipeline.close();
+  return {
+    eventsPerSecond: Math.round(total / ((last - first) / 1000)),
+    cpuUsPerEvent: (used.user + used.system) / total,
+  };
+}
+
+/** Produce at a steady rate while the full pipeline consumes; latencies to stored events and alerts. */
+async function latency(
+  kafka: KafkaClient,
+  brokers: string[],
+  rate: number,
+  seconds: number,
+): Promise<KafkaBenchResult['latency']> {
+  const topic = `bench-latency-${process.pid}-${Date.now()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopic({ topic, partitions: PARTITIONS, configs: { 'retention.ms': '-1' } });
+  const count = rate * seconds;
+  // A scenario with incidents, so that alerts open and grow while it streams.
+  const scenario = generateScenario({ seed: 21, keys: 20, days: 21 });
+  const events = scenario.events.slice(0, count);
+  const sentAt = new Map<string, number>();
+  const eventLatencies: number[] = [];
+  const alertLatencies: number[] = [];
+  const pipeline = await pipelineRuntime((values) => {
+    const now = performance.now() + performance.timeOrigin;
+    for (const value of values) {
+      const event = JSON.parse(String(value)) as { keyId: string; ts: string };
+      const at = sentAt.get(`${event.keyId}|${event.ts}`);
+      if (at !== undefined) eventLatencies.push(now - at);
+    }
+  });
+  pipeline.runtime.onAlertChange((change: AlertChange) => {
+    const entry = change.entry;
+    if (entry === undefined) return;
+    const at = sentAt.get(`${change.alert.keyId}|${entry.ts}`);
+    if (at !== undefined) alertLatencies.push(performance.now() + performance.timeOrigin - at);
+  });
+  const source = await startKafkaSource({
+    runtime: pipeline.source,
+    config: kafkaSettings(brokers, { topics: [topic], groupId: `bench-latency-${process.pid}` }),
+    logger: silent,
+    metrics: pipeline.metrics,
+  });
+  // Let the consumer join before the clock starts.
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const producer = kafka.producer();
+  await producer.connect();
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+  const started = performance.now();
+  let sent = 0;
+  while (sent < events.length) {
+    const due = Math.min(events.length, Math.floor(((performance.now() - started) / 1000) * rate) + perTick);
+    if (due > sent) {
+      const messages: OutgoingMessage[] = [];
+      const now = performance.now() + performance.timeOrigin;
+      for (; sent < due; sent++) {
+        const event = events[sent]!;
+        // Normalised as the engine writes it (toISOString), to match timeline entries.
+        const ts = new Date(event.ts).toISOString();
+        sentAt.set(`${event.keyId}|${ts}`, now);
+        messages.push({ key: event.keyId, value: JSON.stringify(event) });
+      }
+      await producer.send(topic, messages);
+    }
+    await new Promise((resolve) => setTimeout(resolve, tickMs));
+  }
+  const deadline = performance.now() + 30_000;
+  while (eventLatencies.length < events.length && performance.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  await producer.disconnect();
+  await source.stop();
+  await pipeline.close();
+  await admin.deleteTopics([topic]).catch(() => {});
+  await admin.disconnect();
+  eventLatencies.sort((a, b) => a - b);
+  alertLatencies.sort((a, b) => a - b);
+  return {
+    rate,
+    seconds,
+    events: eventLatencies.length,
+    eventP50Ms: Math.round(percentile(eventLatencies, 50)),
+    eventP99Ms: Math.round(percentile(eventLatencies, 99)),
+    alertChanges: alertLatencies.length,
+    alertP50Ms: Math.round(percentile(alertLatencies, 50)),
+    alertP99Ms: Math.round(percentile(alertLatencies, 99)),
+  };
+}
+
+function runNode(script: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [script, ...args],
+      { maxBuffer: 8 << 20, timeout: 15 * 60_000 },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    );
+  });
+}
+
+/** Runs both measurements and prints them beside their targets. */
+export async function kafkaBench(options: KafkaBenchOptions = {}): Promise<KafkaBenchResult> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const total = options.events ?? (options.quick ? 100_000 : 300_000);
+  const keys = options.keys ?? (options.quick ? 2000 : 4000);
+  const rate = options.rate ?? 2000;
+  const seconds = options.seconds ?? (options.quick ? 10 : 30);
+  const scripts = join(import.meta.dirname, '..', 'scripts', 'kafka');
+  let started: { bootstrap: string; started: boolean } | undefined;
+  let brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+  if (brokers.length === 0) {
+    const stdout = await runNode(join(scripts, 'up.mjs'), ['--json']);
+    started = JSON.parse(stdout.trimEnd().split('\n').pop()!) as { bootstrap: string; started: boolean };
+    brokers = [started.bootstrap];
+  }
+  try {
+    const kafka = createKafkaClient(kafkaSettings(brokers), silent);
+    const admin = kafka.admin();
+    await admin.connect();
+    const topic = `bench-consume-${process.pid}-${Date.now()}`;
+    await admin.createTopic({ topic, partitions: PARTITIONS, configs: { 'retention.ms': '-1' } });
+    const file = join(tmpdir(), `kw-kafka-bench-${total}-${keys}.ndjson`);
+    await writeBenchEvents({ path: file, keys, events: total, seed: 3 });
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    rmSync(file, { force: true });
+    const producedAt = performance.now();
+    await produce(kafka, topic, lines);
+    log(
+      `kafka: ${total.toLocaleString('en-US')} events over ${keys.toLocaleString('en-US')} keys on a ${PARTITIONS}-partition topic (produced in ${((performance.now() - producedAt) / 1000).toFixed(1)} s)`,
+    );
+    const raw: Rate[] = [];
+    const full: Rate[] = [];
+    for (let round = 0; round < 2; round++) {
+      raw.push(await rawConsume(kafka, topic, total));
+      full.push(await fullConsume(brokers, topic, total));
+    }
+    const bestRaw = Math.max(...raw.map((run) => run.eventsPerSecond));
+    const bestFull = Math.max(...full.map((run) => run.eventsPerSecond));
+    const ratio = bestFull / bestRaw;
+    const describe = (runs: Rate[]) =>
+      runs
+        .map(
+          (run) => `${run.eventsPerSecond.toLocaleString('en-US')}/s ${run.cpuUsPerEvent.toFixed(1)} µs CPU`,
+        )
+        .join(', ');
+    log(`  raw kafkajs + JSON.parse  ${bestRaw.toLocaleString('en-US')} events/s (runs: ${describe(raw)})`);
+    log(`  full pipeline (SQLite)    ${bestFull.toLocaleString('en-US')} events/s (runs: ${describe(full)})`);
+    log(`  ratio                     ${(ratio * 100).toFixed(1)}% of raw (target ≥ 70%)`);
+    await admin.deleteTopics([topic]).catch(() => {});
+    await admin.disconnect();
+    const lat = await latency(kafka, brokers, rate, seconds);
+    log(
+      `kafka latency at ${rate.toLocaleString('en-US')} events/s for ${seconds} s: produce → stored p50 ${lat.eventP50Ms} ms, p99 ${lat.eventP99Ms} ms (${lat.events.toLocaleString('en-US')} events); produce → alert stored p50 ${lat.alertP50Ms} ms, p99 ${lat.alertP99Ms} ms (${lat.alertChanges} alert changes; target p99 ≤ 1000 ms)`,
+    );
+    return {
+      events: total,
+      partitions: PARTITIONS,
+      raw,
+      full,
+      ratio,
+      latency: lat,
+    };
+  } finally {
+    if (started?.started) await runNode(join(scripts, 'down.mjs'), [started.bootstrap]);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string' },
+      keys: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const result = await kafkaBench({
+    ...(values.events ? { events: Number(values.events) } : {}),
+    ...(values.keys ? { keys: Number(values.keys) } : {}),
+    ...(values.rate ? { rate: Number(values.rate) } : {}),
+    ...(values.seconds ? { seconds: Number(values.seconds) } : {}),
+    quick: values.quick,
+  });
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  process.exit(0);
+}
