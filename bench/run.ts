@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { alertListingBench, httpIngestBench } from './api-bench.js';
 import { writeBenchEvents } from './events.js';
 import { heapPerKey, parseOnly, replayFile } from './replay-bench.js';
+import { describeWebhookBench, webhookBench } from './webhook-bench.js';
 
 /**
  * `npm run bench`: measured figures, never asserted by tests. Each section prints its numbers beside
@@ -75,7 +76,14 @@ async function apiSection(): Promise<void> {
   results.alertListing = listing;
 }
 
+async function webhookSection(): Promise<void> {
+  const webhookResult = await webhookBench({ quick });
+  for (const text of describeWebhookBench(webhookResult)) line(text);
+  results.webhooks = webhookResult;
+}
+
 await replaySection();
 await apiSection();
+await webhookSection();
 writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 line(`results written to ${join(outDir, 'results.json')}`);
