@@ -142,7 +142,13 @@ async function pipelineRuntime(onProcessed: (values: unknown[]) => void) {
   const store = await openSqliteStore(join(dir, 'keywatch.db'));
   await store.migrate();
   const metrics = createMetrics();
-  const runtime = await Runtime.create({ config: loadConfig(), store, metrics, logger: silent });
+  const runtime = await Runtime.create({
+    config: loadConfig(),
+    store,
+    metrics,
+    logger: silent,
+    loadPartitionedKeysOnAssignment: true,
+  });
   const source: KafkaSourceRuntime = {
     store,
     assignPartitions: (partitions) => runtime.assignPartitions(partitions),

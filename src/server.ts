@@ -98,6 +98,7 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   const runtime = await Runtime.create({
     config: withKafkaFormat(config),
+    loadPartitionedKeysOnAssignment: config.kafka.brokers.length > 0,
     store,
     metrics,
     logger: logger.child({ component: 'engine' }),

@@ -42,6 +42,12 @@ export interface RuntimeOptions {
   statusOutbox?: StatusOutbox;
   /** Name of this instance's event log stream (several instances may share one database). */
   instanceId?: string;
+  /**
+   * Consuming from Kafka: key states checkpointed with a partition are loaded when that partition is
+   * assigned (assignPartitions), not at start-up, so that an instance never holds (and never closes
+   * the episodes of) keys whose partitions another instance owns.
+   */
+  loadPartitionedKeysOnAssignment?: boolean;
 }
 
 /** What one commit writes besides the alert changes. */
@@ -78,6 +84,7 @@ export class Runtime implements KeywatchRuntime {
   private pendingChanges: AlertChange[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stream: string;
+  private readonly loadPartitionedKeysOnAssignment: boolean;
   private logSeq = 0;
   private batchesSinceCheckpoint = 0;
   private lastCheckpointAt = Date.now();
@@ -98,6 +105,7 @@ export class Runtime implements KeywatchRuntime {
     this.outbox = options.outbox;
     this.statusOutbox = options.statusOutbox;
     this.stream = options.instanceId ?? 'default';
+    this.loadPartitionedKeysOnAssignment = options.loadPartitionedKeysOnAssignment === true;
     this.pipeline = new Pipeline({
       config: options.config,
       detectors: prepareDetectors(options.detectors ?? builtInDetectors, options.config.detectors),
@@ -161,7 +169,11 @@ export class Runtime implements KeywatchRuntime {
       if (org.version === KEY_STATE_FORMAT)
         engine.restoreOrg(org.orgId, org.state as Record<string, [number, unknown]>);
     }
-    const checkpoints = await this.store.loadKeyStates(filter);
+    const all = await this.store.loadKeyStates(filter);
+    const checkpoints =
+      this.loadPartitionedKeysOnAssignment && filter === undefined
+        ? all.filter((checkpoint) => checkpoint.partition === undefined)
+        : all;
     for (const checkpoint of checkpoints) {
       if (checkpoint.version !== KEY_STATE_FORMAT) {
         reset++;

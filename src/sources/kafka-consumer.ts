@@ -106,7 +106,6 @@ class KafkaIngestion implements KafkaSource {
   private consumer: GroupConsumer | undefined;
   /** Which consumer is current: events and batches of a replaced consumer are ignored. */
   private generation = 0;
-  private joins = 0;
   /** Work of the latest group join, finished before any batch of it is taken. */
   private joinWork: Promise<void> = Promise.resolve();
   /** Between a rebalance notice and the next join: nothing is processed. */
@@ -280,19 +279,14 @@ class KafkaIngestion implements KafkaSource {
   private onGroupJoin(assignment: Record<string, number[]>): void {
     this.restartDelayMs = this.config.retry.initialRetryTimeMs;
     this.rebalancing = true;
-    const first = this.joins++ === 0;
     const ours: Record<string, number[]> = {};
     for (const topic of this.config.topics)
       ours[topic] = [...(assignment[topic] ?? [])].sort((a, b) => a - b);
     this.joinWork = this.joinWork
       .then(async () => {
         await this.pumping;
-        // At the first join, the runtime holds every key restored at start-up: the keys of partitions
-        // that other instances own must go (their state moves on elsewhere). Assigning them first
-        // records which partition each restored key belongs to, so the revocation finds them.
-        const others = first ? await this.partitionsNotIn(ours) : [];
         const before = this.ownership.assigned();
-        const revoked = this.ownership.join(ours, others);
+        const revoked = this.ownership.join(ours);
         for (const state of before) {
           if (this.ownership.get(state.topic, state.partition) === undefined)
             this.metrics.consumerLag.remove({ topic: state.topic, partition: String(state.partition) });
@@ -300,7 +294,6 @@ class KafkaIngestion implements KafkaSource {
         this.aligner.reset(this.ownership.assigned());
         this.resumeAll();
         await this.primePartitions();
-        if (others.length > 0) await this.runtime.assignPartitions(others);
         // Also without revocations: this checkpoints every key state with its offsets, so that the
         // next owner of any partition of ours starts exactly where this instance stopped.
         await this.runtime.revokePartitions(revoked);
@@ -345,21 +338,6 @@ class KafkaIngestion implements KafkaSource {
         { err: error },
         'could not read the partitions’ ends; empty partitions are waited for once',
       );
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
-  }
-
-  /** Partition numbers of the subscribed topics that are not in `assignment`. */
-  private async partitionsNotIn(assignment: Record<string, number[]>): Promise<number[]> {
-    const assigned = new Set(Object.values(assignment).flat());
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      const numbers = new Set<number>();
-      for (const topic of this.config.topics)
-        for (const partition of await admin.partitionsOf(topic)) numbers.add(partition);
-      return [...numbers].filter((partition) => !assigned.has(partition)).sort((a, b) => a - b);
     } finally {
       await admin.disconnect().catch(() => {});
     }

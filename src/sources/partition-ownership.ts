@@ -25,8 +25,8 @@ function topicPartition(topic: string, partition: number): string {
  *
  * @example
  * const ownership = new PartitionOwnership({ partitionedByKeyId: true });
- * ownership.join({ logs: [0, 1, 2] }, [0, 1, 2, 3, 4, 5]); // revoked: [3, 4, 5] (held by others)
- * ownership.join({ logs: [0, 1] });                        // revoked: [2]
+ * ownership.join({ logs: [0, 1, 2] }); // revoked: []
+ * ownership.join({ logs: [0, 1] });    // revoked: [2]
  */
 export class PartitionOwnership {
   private readonly partitions = new Map<string, OwnedPartition>();
@@ -38,11 +38,10 @@ export class PartitionOwnership {
 
   /**
    * A new group generation assigned these partitions. Returns the partition numbers whose keys the
-   * runtime must drop: those owned before and not any more, plus (`others`, given at the first join)
-   * every other partition of the topics, whose keys the runtime may have restored at start-up.
-   * Every assigned partition must be checked against the store again before its next batch.
+   * runtime must drop: those assigned before and not any more. Every assigned partition must be
+   * checked against the store again before its next batch.
    */
-  join(assignment: Readonly<Record<string, readonly number[]>>, others: readonly number[] = []): number[] {
+  join(assignment: Readonly<Record<string, readonly number[]>>): number[] {
     const assignedNumbers = new Set<number>();
     const assignedKeys = new Set<string>();
     for (const [topic, partitions] of Object.entries(assignment)) {
@@ -55,10 +54,8 @@ export class PartitionOwnership {
     for (const [key, state] of this.partitions) {
       if (assignedKeys.has(key)) continue;
       this.partitions.delete(key);
-      // Even a partition never prepared here may have keys in memory: those restored at start-up.
       if (!assignedNumbers.has(state.partition)) revoked.add(state.partition);
     }
-    for (const partition of others) if (!assignedNumbers.has(partition)) revoked.add(partition);
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
         const key = topicPartition(topic, partition);

@@ -2,12 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { PartitionOwnership } from '../../src/sources/partition-ownership.js';
 
 describe('partition ownership across group joins', () => {
-  it('at the first join revokes the partitions other members own, so their restored keys are dropped', () => {
-    const ownership = new PartitionOwnership({ partitionedByKeyId: true });
-    expect(ownership.join({ logs: [0, 1, 2] }, [3, 4, 5])).toEqual([3, 4, 5]);
-    expect(ownership.assigned().map((state) => state.partition)).toEqual([0, 1, 2]);
-  });
-
   it('revokes the partitions a later join takes away and keeps the state of those it keeps', () => {
     const ownership = new PartitionOwnership({ partitionedByKeyId: true });
     ownership.join({ logs: [0, 1, 2] });
