@@ -2,6 +2,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alertListingBench, httpIngestBench } from './api-bench.js';
 import { writeBenchEvents } from './events.js';
+import { kafkaBench } from './kafka-bench.js';
 import { heapPerKey, parseOnly, replayFile } from './replay-bench.js';
 import { describeWebhookBench, webhookBench } from './webhook-bench.js';
 
@@ -85,5 +86,6 @@ async function webhookSection(): Promise<void> {
 await replaySection();
 await apiSection();
 await webhookSection();
+results.kafka = await kafkaBench({ quick, log: line });
 writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 line(`results written to ${join(outDir, 'results.json')}`);
