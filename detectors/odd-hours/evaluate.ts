@@ -4,7 +4,8 @@ import { buildOddHoursFinding } from './finding.js';
 import { cellDistance, HOUR_MS } from './hour-of-week.js';
 import { judgeHour } from './hour-score.js';
 import type { OddHoursPrepared } from './prepare.js';
-import { addActiveHour, type OddHoursState, shiftCells } from './profile.js';
+import { type OddHoursState, shiftCells } from './profile.js';
+import { countActiveHour } from './profile-totals.js';
 
 const UTC = 'UTC';
 
@@ -12,9 +13,11 @@ const UTC = 'UTC';
  * Judges the local hour of `event` against the key's hour-of-week profile, then counts the hour.
  *
  * Each active hour is counted once, when the next active hour begins, so every event of one UTC
- * hour is judged against the same profile: the first event of an hour pays for the assessment,
+ * hour is judged against the same profile: the first event of an hour pays for the judgement,
  * later ones of a quiet hour cost a comparison, and later ones of an hour that fired repeat its
- * finding at no higher score (the engine groups them into the same episode).
+ * finding at no higher score (the engine groups them into the same episode). A judgement costs
+ * O(1) while no rarity could make the hour reach `minScore` (a key still learning), else one pass
+ * over the hour's smoothing neighbourhood.
  */
 export function evaluateOddHours(
   event: EnrichedEvent,
@@ -25,8 +28,9 @@ export function evaluateOddHours(
   const hour = Math.floor(event.ts / HOUR_MS);
 
   if (hour === state.last) {
-    if (state.lastScore < prepared.minScore) return { state };
-    return judgeAndReport(event.ts, hour, state.lastCell, state, prepared, ctx, state.lastScore);
+    const lastScore = state.lastScoreMilli / 1000;
+    if (lastScore < prepared.minScore) return { state };
+    return judgeAndReport(event.ts, hour, state.lastCell, state, prepared, ctx, lastScore);
   }
 
   if (hour < state.last) {
@@ -39,13 +43,15 @@ export function evaluateOddHours(
 
   alignTimeZone(state, ctx.timezone, event.ts, prepared);
   const cell = prepared.localTime.hourOfWeek(event.ts, ctx.timezone);
-  if (state.last >= 0) addActiveHour(state, state.lastCell, state.last, prepared.halfLifeHours);
+  if (state.last >= 0) {
+    countActiveHour(state, state.lastCell, state.last, prepared.halfLifeHours, prepared.kernel);
+  }
   if (state.first < 0) state.first = hour;
 
-  const judgement = judgeHour(state, cell, hour, prepared, ctx);
+  const judgement = judgeHour(state, cell, hour, prepared, ctx, true);
   state.last = hour;
   state.lastCell = cell;
-  state.lastScore = judgement.score;
+  state.lastScoreMilli = Math.round(judgement.score * 1000);
   if (judgement.score < prepared.minScore) return { state };
   const finding = buildOddHoursFinding(
     event.ts,
@@ -70,7 +76,7 @@ function judgeAndReport(
   ctx: DetectorContext,
   scoreCeiling: number,
 ): Evaluation<OddHoursState> {
-  const judgement = judgeHour(state, cell, hour, prepared, ctx);
+  const judgement = judgeHour(state, cell, hour, prepared, ctx, false);
   const score = Math.min(judgement.score, scoreCeiling);
   if (score < prepared.minScore) return { state };
   const zone = state.tz ?? UTC;

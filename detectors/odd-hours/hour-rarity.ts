@@ -1,6 +1,7 @@
 import { DAY_HOURS, HOURS_PER_WEEK } from './hour-of-week.js';
-import { fillWeights, isDense } from './profile.js';
-import { type SmoothingKernel, smoothedWeight } from './smoothing-kernel.js';
+import { storedWeight } from './profile.js';
+import { DAY_TOTAL, type ProfileTotals, SELF_SMOOTHED, smoothedStoredWeight } from './profile-totals.js';
+import type { SmoothingKernel } from './smoothing-kernel.js';
 
 /**
  * How rare one local hour is for a key, from its (decayed) hour-of-week profile. The parts are what
@@ -40,76 +41,78 @@ const DAY_BITS_FULL = 3;
 const HOUR_SHARE = 0.5;
 const DAY_SHARE = 0.2;
 
-/** Reusable buffers of one assessment (not state: overwritten by every call before being read). */
-export interface AssessmentScratch {
-  /** The profile's 168 decayed weights. */
-  weights: Float64Array;
-  /** Its 7 day totals. */
-  dayTotals: Float64Array;
+/** The highest rarity any profile can give an hour: a rare hour on a day the key never works. */
+export const MAX_RARITY = 1 - (1 - HOUR_SHARE) * (1 - DAY_SHARE);
+
+/** A rarity to be filled in by `assessHour` (one per prepared detector, reused). */
+export function createHourRarity(): HourRarity {
+  return {
+    cellWeight: 0,
+    probability: 0,
+    typicalProbability: 0,
+    surpriseBits: 0,
+    daySurpriseBits: 0,
+    rarity: 0,
+  };
 }
 
 /**
- * Assesses `cell` against a stored profile (`cells`, sparse or dense) decayed by `factor`, smoothed
- * by `kernel`, with `prior` pseudo-weeks added to every cell. Leaves the decayed weights in
- * `scratch.weights`.
+ * Assesses `cell` against a stored profile (`cells`, sparse or dense, with its `totals`) decayed by
+ * `factor`, smoothed by `kernel`, with `prior` pseudo-weeks added to every cell, and writes the
+ * result into `out`. Costs one pass over the cell's smoothing neighbourhood (dense profiles) or over
+ * the active cells (sparse ones).
  */
 export function assessHour(
   cells: readonly number[],
+  totals: ProfileTotals,
   factor: number,
   cell: number,
   kernel: SmoothingKernel,
   prior: number,
-  scratch: AssessmentScratch,
+  out: HourRarity,
 ): HourRarity {
-  const weights = scratch.weights;
-  const total = fillWeights(cells, factor, weights);
-  const cellWeight = weights[cell] ?? 0;
-  if (total <= 0) {
-    const uniform = 1 / HOURS_PER_WEEK;
-    return {
-      cellWeight,
-      probability: uniform,
-      typicalProbability: uniform,
-      surpriseBits: 0,
-      daySurpriseBits: 0,
-      rarity: 0,
-    };
-  }
-  const dayTotals = scratch.dayTotals;
-  dayTotals.fill(0);
+  // The day totals give the total, the smoothed total and the spread over days.
+  let storedTotal = 0;
   let smoothedTotal = 0;
-  let activityWeightedSmoothed = 0;
-  // Only active cells contribute: walk the sparse pairs, or all 168 cells of a dense profile.
-  const dense = isDense(cells);
-  const count = dense ? HOURS_PER_WEEK : cells.length / 2;
-  for (let index = 0; index < count; index += 1) {
-    const other = dense ? index : cells[2 * index]!;
-    const weight = weights[other]!;
-    if (weight === 0) continue;
-    smoothedTotal += weight * kernel.rowSums[other]!;
-    activityWeightedSmoothed += weight * smoothedWeight(kernel, weights, other);
-    dayTotals[Math.floor(other / DAY_HOURS)]! += weight;
+  let squaredDayTotals = 0;
+  for (let day = 0; day < 7; day += 1) {
+    const dayTotal = totals[DAY_TOTAL + day]!;
+    storedTotal += dayTotal;
+    smoothedTotal += dayTotal * kernel.dayRowSums[day]!;
+    squaredDayTotals += dayTotal * dayTotal;
   }
-  const normaliser = smoothedTotal + HOURS_PER_WEEK * prior;
-  const typicalSmoothed = activityWeightedSmoothed / total;
-  const probability = (smoothedWeight(kernel, weights, cell) + prior) / normaliser;
+  out.cellWeight = storedWeight(cells, cell) * factor;
+  if (storedTotal <= 0) {
+    const uniform = 1 / HOURS_PER_WEEK;
+    out.probability = uniform;
+    out.typicalProbability = uniform;
+    out.surpriseBits = 0;
+    out.daySurpriseBits = 0;
+    out.rarity = 0;
+    return out;
+  }
+  // Decayed sums are the stored ones times factor (times factor² for products of weights), so the
+  // means below (product / total) scale by factor once.
+  const normaliser = smoothedTotal * factor + HOURS_PER_WEEK * prior;
+  const typicalSmoothed = (totals[SELF_SMOOTHED]! * factor) / storedTotal;
+  const probability = (smoothedStoredWeight(cells, cell, kernel) * factor + prior) / normaliser;
   const typicalProbability = (typicalSmoothed + prior) / normaliser;
   const surpriseBits = Math.max(0, Math.log2(typicalProbability / probability));
 
   // Days: the same comparison on the 7 day totals, each with the prior of its 24 cells.
   const dayPrior = DAY_HOURS * prior;
-  let squaredDayTotals = 0;
-  for (let day = 0; day < 7; day += 1) squaredDayTotals += dayTotals[day]! * dayTotals[day]!;
-  const dayTotal = dayTotals[Math.floor(cell / DAY_HOURS)]!;
-  const daySurpriseBits = Math.max(
-    0,
-    Math.log2((squaredDayTotals / total + dayPrior) / (dayTotal + dayPrior)),
-  );
+  const dayTotal = totals[DAY_TOTAL + Math.floor(cell / DAY_HOURS)]! * factor;
+  const typicalDayTotal = (squaredDayTotals * factor) / storedTotal;
+  const daySurpriseBits = Math.max(0, Math.log2((typicalDayTotal + dayPrior) / (dayTotal + dayPrior)));
 
   const hourPart = ramp(surpriseBits, CELL_BITS_FLOOR, CELL_BITS_FULL);
   const dayPart = ramp(daySurpriseBits, DAY_BITS_FLOOR, DAY_BITS_FULL);
-  const rarity = 1 - (1 - HOUR_SHARE * hourPart) * (1 - DAY_SHARE * hourPart * dayPart);
-  return { cellWeight, probability, typicalProbability, surpriseBits, daySurpriseBits, rarity };
+  out.probability = probability;
+  out.typicalProbability = typicalProbability;
+  out.surpriseBits = surpriseBits;
+  out.daySurpriseBits = daySurpriseBits;
+  out.rarity = 1 - (1 - HOUR_SHARE * hourPart) * (1 - DAY_SHARE * hourPart * dayPart);
+  return out;
 }
 
 function ramp(value: number, floor: number, full: number): number {

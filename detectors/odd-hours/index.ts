@@ -29,7 +29,7 @@ let localTime: LocalTimeResolver | undefined;
  */
 export const oddHours: DetectorDefinition<OddHoursState, typeof oddHoursConfigSchema, OddHoursPrepared> = {
   id: ODD_HOURS_ID,
-  version: 1,
+  version: 2,
   title: 'Odd hours',
   description:
     'Use of a key at an hour of the week that is rare for it, in its local time (hour-of-week profile with smoothing and decay), or outside its declared business hours.',

@@ -128,7 +128,7 @@ describe('odd-hours', () => {
     const busy = replay([...busyHour, MONDAY + DAY]).state;
     const quiet = replay([MONDAY + 10 * HOUR, MONDAY + DAY]).state;
     expect(busy.cells).toEqual(quiet.cells);
-    expect(busy.cells).toEqual([34, 1]);
+    expect(busy.cells).toEqual([34, 1000]); // one active week, in thousandths
   });
 
   it('repeats a fired hour at the same score and never higher within that hour', () => {

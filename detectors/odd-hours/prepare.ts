@@ -1,7 +1,6 @@
 import type { LocalTimeResolver } from '../../src/events/local-time.js';
 import type { OddHoursConfig } from './config.js';
-import { HOURS_PER_WEEK } from './hour-of-week.js';
-import type { AssessmentScratch } from './hour-rarity.js';
+import { createJudgementScratch, type JudgementScratch } from './hour-score.js';
 import { compileKernel, type SmoothingKernel } from './smoothing-kernel.js';
 
 /** The validated config plus what is compiled from it once. */
@@ -12,13 +11,13 @@ export interface OddHoursPrepared extends OddHoursConfig {
   /** Shared resolver of local hour-of-week (DST-exact, cached per zone and UTC hour). */
   localTime: LocalTimeResolver;
   /**
-   * Reusable buffers while one event is assessed (no allocation per event); not state: every
-   * assessment overwrites them completely before reading them.
+   * Reusable buffers while one event is judged (no allocation per event); not state: every
+   * judgement overwrites what it reads.
    */
-  scratch: AssessmentScratch;
+  scratch: JudgementScratch;
 }
 
-/** Compiles the config once: smoothing tables, durations in hours, a scratch buffer. */
+/** Compiles the config once: smoothing tables, durations in hours, scratch buffers. */
 export function prepareOddHours(config: OddHoursConfig, localTime: LocalTimeResolver): OddHoursPrepared {
   return {
     ...config,
@@ -26,6 +25,6 @@ export function prepareOddHours(config: OddHoursConfig, localTime: LocalTimeReso
     learningHours: config.learningDays * 24,
     kernel: compileKernel(config),
     localTime,
-    scratch: { weights: new Float64Array(HOURS_PER_WEEK), dayTotals: new Float64Array(7) },
+    scratch: createJudgementScratch(),
   };
 }

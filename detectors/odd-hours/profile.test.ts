@@ -19,7 +19,7 @@ describe('hour-of-week profile storage', () => {
     for (let cell = 0; cell < 25; cell += 1) addActiveHour(state, cell * 5, START + cell, HALF_LIFE);
     expect(state.cells.length).toBe(168);
     for (let cell = 0; cell < 25; cell += 1) {
-      expect(state.cells[cell * 5]).toBeCloseTo(2 ** (cell / HALF_LIFE), 3);
+      expect(storedWeight(state.cells, cell * 5)).toBeCloseTo(2 ** (cell / HALF_LIFE), 3);
     }
     expect(state.cells.filter((weight) => weight > 0)).toHaveLength(25);
   });
@@ -47,7 +47,7 @@ describe('hour-of-week profile storage', () => {
     addActiveHour(state, 100, START + HALF_LIFE * 4, HALF_LIFE);
     expect(state.cells.length).toBe(168);
     rebase(state, START + HALF_LIFE * 8, HALF_LIFE); // 1 × 2^-8 < 0.01, 1 × 2^-4 stays
-    expect(state.cells).toEqual([100, 0.063]);
+    expect(state.cells).toEqual([100, 63]); // thousandths of an active week
   });
 
   it('shifts every cell, across the end of the week, when the zone changes', () => {
@@ -56,7 +56,7 @@ describe('hour-of-week profile storage', () => {
     addActiveHour(state, 100, START, HALF_LIFE);
     state.lastCell = 167;
     shiftCells(state, -2);
-    expect(state.cells).toEqual([166, 1, 98, 1]);
+    expect(state.cells).toEqual([166, 1000, 98, 1000]);
     expect(state.lastCell).toBe(165);
   });
 });

@@ -19,6 +19,16 @@ export interface SmoothingKernel {
   neighbours: Int16Array;
   weights: Float64Array;
   rowSums: Float64Array;
+  /**
+   * `rowSums` of each day (0 = Sunday): every cell of a day lends the same total, as the hours
+   * around it wrap across midnight and the other days depend on its day only.
+   */
+  dayRowSums: Float64Array;
+  /**
+   * The same weights as a 168 × 168 table (`matrix[c * 168 + j]`, 0 where j lends nothing to c):
+   * a sparse profile walks its few active cells instead of the kernel's neighbour lists.
+   */
+  matrix: Float64Array;
 }
 
 /** Builds the smoothing tables from the configured neighbour weights. */
@@ -48,6 +58,8 @@ export function compileKernel(config: NeighbourWeights): SmoothingKernel {
     neighbours: new Int16Array(size),
     weights: new Float64Array(size),
     rowSums: new Float64Array(HOURS_PER_WEEK),
+    dayRowSums: new Float64Array(7),
+    matrix: new Float64Array(HOURS_PER_WEEK * HOURS_PER_WEEK),
   };
   let position = 0;
   perCell.forEach((list, cell) => {
@@ -56,21 +68,13 @@ export function compileKernel(config: NeighbourWeights): SmoothingKernel {
       kernel.neighbours[position] = neighbour;
       kernel.weights[position] = weight;
       kernel.rowSums[cell] = (kernel.rowSums[cell] ?? 0) + weight;
+      kernel.matrix[cell * HOURS_PER_WEEK + neighbour] = weight;
       position += 1;
     }
   });
   kernel.offsets[HOURS_PER_WEEK] = position;
+  for (let day = 0; day < 7; day += 1) kernel.dayRowSums[day] = kernel.rowSums[day * DAY_HOURS]!;
   return kernel;
-}
-
-/** Smoothed activity of one cell, given the dense weights of a profile. */
-export function smoothedWeight(kernel: SmoothingKernel, weights: Float64Array, cell: number): number {
-  let sum = 0;
-  const end = kernel.offsets[cell + 1]!;
-  for (let index = kernel.offsets[cell]!; index < end; index += 1) {
-    sum += kernel.weights[index]! * weights[kernel.neighbours[index]!]!;
-  }
-  return sum;
 }
 
 function adjacentDays(day: number, otherDay: number): boolean {
