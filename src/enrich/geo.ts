@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { KeywatchError } from '../errors.js';
 import { TwoGenerationCache } from '../events/bounded-cache.js';
 import type { GeoInfo } from '../events/types.js';
+import { Ipv4RangeTable } from './ipv4-range-table.js';
 import { type ParsedIp, parseIp } from './network.js';
 
 /** Geography of an address (its text or an already parsed address). */
@@ -18,6 +19,8 @@ export const NO_GEO: GeoInfo = Object.freeze({
 });
 
 interface GeoipRecord {
+  /** First and last address (uint32) of the database range that answered (IPv4 only). */
+  range?: [number, number] | string;
   country: string;
   region: string;
   city: string;
@@ -75,10 +78,39 @@ function toGeoInfo(record: GeoipRecord | null): GeoInfo {
   });
 }
 
+/** The geography of an IPv4 address and the database range [first, last] (uint32) that shares it. */
+export interface Ipv4GeoRange {
+  geo: GeoInfo;
+  first: number;
+  last: number;
+}
+
+/**
+ * Asks geoip-lite about a public IPv4 address given as a uint32 (no caching: callers keep the
+ * answer for the whole range). `null` when the database has no range for the address. Loads the
+ * database on first use.
+ *
+ * @example lookupIpv4Range(0x51_02_45_a0) // { geo: { country: 'GB', … }, first: 0x51_02_44_00, last: 0x51_02_45_ff }
+ */
+export function lookupIpv4Range(address: number): Ipv4GeoRange | null {
+  loadGeoDatabase();
+  // A number goes straight to geoip-lite's binary search, without its text parsing.
+  const record = database!.lookup(address);
+  const range = record?.range;
+  if (!Array.isArray(range) || !(range[0] <= address && address <= range[1])) return null;
+  return { geo: toGeoInfo(record!), first: range[0], last: range[1] };
+}
+
 /**
  * Creates a geography lookup backed by geoip-lite 2.0.3 (loaded lazily on the first public address)
- * with a bounded cache keyed by the normalized address. Only public addresses are looked up; the
- * rest, and text that is not an address, get `NO_GEO`. Results are frozen and shared.
+ * with bounded caches. Only public addresses are looked up; the rest, and text that is not an
+ * address, get `NO_GEO`. Results are frozen and shared.
+ *
+ * IPv4 answers are remembered per database range: every address of a range has the same answer, so
+ * one lookup serves the whole range (held under the /24 of the address that was looked up; an
+ * address the database does not know is remembered alone). New addresses of a known network, the
+ * common case, then cost no database search. IPv6 answers are cached by normalized address.
+ * `cacheSize` bounds each cache.
  *
  * @example
  * const geo = createGeoLookup({ cacheSize: 100_000 });
@@ -86,18 +118,27 @@ function toGeoInfo(record: GeoipRecord | null): GeoInfo {
  * geo('10.1.2.3')            // NO_GEO (all null)
  */
 export function createGeoLookup(options: { cacheSize?: number } = {}): GeoLookup {
-  const cache = new TwoGenerationCache<string, GeoInfo>(options.cacheSize ?? 100_000);
+  const cacheSize = options.cacheSize ?? 100_000;
+  const ipv4Ranges = new Ipv4RangeTable<GeoInfo>(cacheSize, 24);
+  const ipv6Cache = new TwoGenerationCache<string, GeoInfo>(cacheSize);
   return (ip: string | ParsedIp): GeoInfo => {
     const address = typeof ip === 'string' ? parseIp(ip) : ip;
     if (address === null || address.kind !== 'public') return NO_GEO;
+    if (address.version === 4) {
+      const value = address.words[3];
+      const known = ipv4Ranges.get(value);
+      if (known !== undefined) return known;
+      const found = lookupIpv4Range(value);
+      if (found === null) ipv4Ranges.set(value, NO_GEO);
+      else ipv4Ranges.set(value, found.geo, found.first, found.last);
+      return found === null ? NO_GEO : found.geo;
+    }
     const key = address.normalized;
-    const cached = cache.get(key);
+    const cached = ipv6Cache.get(key);
     if (cached !== undefined) return cached;
     loadGeoDatabase();
-    // IPv4 goes in as a number: geoip-lite then skips its own text parsing.
-    const record = database!.lookup(address.version === 4 ? address.words[3] : key);
-    const geo = toGeoInfo(record);
-    cache.set(key, geo);
+    const geo = toGeoInfo(database!.lookup(key));
+    ipv6Cache.set(key, geo);
     return geo;
   };
 }

@@ -39,6 +39,20 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146_097 + dayOfEra - 719_468;
 }
 
+function validMinute(year: number, month: number, day: number, hour: number, minute: number): boolean {
+  return (
+    year >= 0 &&
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59
+  );
+}
+
 function validFields(
   year: number,
   month: number,
@@ -50,15 +64,7 @@ function validFields(
   offsetMinutes: number,
 ): boolean {
   return (
-    year >= 0 &&
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    hour >= 0 &&
-    hour <= 23 &&
-    minute >= 0 &&
-    minute <= 59 &&
+    validMinute(year, month, day, hour, minute) &&
     second >= 0 &&
     second <= 59 &&
     offsetHours >= 0 &&
@@ -66,6 +72,23 @@ function validFields(
     offsetMinutes >= 0 &&
     offsetMinutes <= 59
   );
+}
+
+/** `YYYY-MM-DDTHH:MM`, the part of the common shape that names the minute. */
+const MINUTE_CHARS = 16;
+/**
+ * The minute of the last timestamp read in the common shape (its characters) and its epoch
+ * milliseconds as UTC: events come roughly in time order, so most share it and only seconds,
+ * fraction and offset are left to read.
+ */
+const lastMinute = new Uint16Array(MINUTE_CHARS);
+let lastMinuteMs = Number.NaN;
+
+/** Whether `text` starts with the last minute read (compared from its end, where minutes differ). */
+function isLastMinute(text: string): boolean {
+  // A loop of character reads costs less than a call to `startsWith` on this hot path.
+  for (let i = MINUTE_CHARS - 1; i >= 0; i--) if (text.charCodeAt(i) !== lastMinute[i]) return false;
+  return !Number.isNaN(lastMinuteMs);
 }
 
 /**
@@ -80,21 +103,29 @@ function validFields(
 export function parseIsoTimestamp(text: string): number {
   const length = text.length;
   if (length < 20 || length > 35) return parseOtherIsoForm(text);
-  const separator = text.charCodeAt(10);
-  if (
-    text.charCodeAt(4) !== 45 ||
-    text.charCodeAt(7) !== 45 ||
-    (separator !== 84 && separator !== 116 && separator !== 32) ||
-    text.charCodeAt(13) !== 58 ||
-    text.charCodeAt(16) !== 58
-  ) {
-    return parseOtherIsoForm(text);
+  if (text.charCodeAt(16) !== 58) return parseOtherIsoForm(text);
+  let minuteMs = lastMinuteMs;
+  if (!isLastMinute(text)) {
+    const separator = text.charCodeAt(10);
+    if (
+      text.charCodeAt(4) !== 45 ||
+      text.charCodeAt(7) !== 45 ||
+      (separator !== 84 && separator !== 116 && separator !== 32) ||
+      text.charCodeAt(13) !== 58
+    ) {
+      return parseOtherIsoForm(text);
+    }
+    const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+    const month = twoDigits(text, 5);
+    const day = twoDigits(text, 8);
+    const hour = twoDigits(text, 11);
+    const minute = twoDigits(text, 14);
+    // Any other form with these fields (e.g. a `+0100` offset) is refused by the same check.
+    if (!validMinute(year, month, day, hour, minute)) return Number.NaN;
+    minuteMs = daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000;
+    for (let i = 0; i < MINUTE_CHARS; i++) lastMinute[i] = text.charCodeAt(i);
+    lastMinuteMs = minuteMs;
   }
-  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
-  const month = twoDigits(text, 5);
-  const day = twoDigits(text, 8);
-  const hour = twoDigits(text, 11);
-  const minute = twoDigits(text, 14);
   const second = twoDigits(text, 17);
   let i = 19;
   let millis = 0;
@@ -112,27 +143,20 @@ export function parseIsoTimestamp(text: string): number {
     const fractionDigits = i - fractionStart;
     if (fractionDigits === 0 || fractionDigits > 9) return Number.NaN;
   }
-  let offsetSign = 0;
-  let offsetHours = 0;
   let offsetMinutes = 0;
   const designator = text.charCodeAt(i);
   if ((designator === 90 || designator === 122) && i + 1 === length) {
-    offsetSign = 1;
+    offsetMinutes = 0;
   } else if ((designator === 43 || designator === 45) && i + 6 === length && text.charCodeAt(i + 3) === 58) {
-    offsetSign = designator === 43 ? 1 : -1;
-    offsetHours = twoDigits(text, i + 1);
-    offsetMinutes = twoDigits(text, i + 4);
+    const hours = twoDigits(text, i + 1);
+    const minutes = twoDigits(text, i + 4);
+    if (!(hours >= 0 && hours <= 23 && minutes >= 0 && minutes <= 59)) return Number.NaN;
+    offsetMinutes = (designator === 43 ? 1 : -1) * (hours * 60 + minutes);
   } else {
     return parseOtherIsoForm(text);
   }
-  if (!validFields(year, month, day, hour, minute, second, offsetHours, offsetMinutes)) return Number.NaN;
-  const ts =
-    daysFromCivil(year, month, day) * 86_400_000 +
-    hour * 3_600_000 +
-    minute * 60_000 +
-    second * 1000 +
-    millis -
-    offsetSign * (offsetHours * 60 + offsetMinutes) * 60_000;
+  if (!(second >= 0 && second <= 59)) return Number.NaN;
+  const ts = minuteMs + second * 1000 + millis - offsetMinutes * 60_000;
   return ts <= MAX_TS ? ts : Number.NaN;
 }
 

@@ -57,18 +57,53 @@ describe('createGeoLookup (geoip-lite)', () => {
     expect(Object.isFrozen(first)).toBe(true);
   });
 
+  it('answers another address of a range it has looked up without asking the database again', () => {
+    const database = createRequire(import.meta.url)('geoip-lite') as { lookup: (ip: unknown) => unknown };
+    const fresh = createGeoLookup({ cacheSize: 100 });
+    const spy = vi.spyOn(database, 'lookup');
+    try {
+      // The database holds 81.2.68.0–81.2.69.255 as one range (Newmarket, GB).
+      const first = fresh('81.2.69.160');
+      expect(fresh('81.2.69.7')).toBe(first);
+      expect(spy).toHaveBeenCalledTimes(1);
+      // Same range, another /24: looked up once more, with the same answer.
+      expect(fresh('81.2.68.1')).toEqual(first);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('gives every address of a range the answer the database gives it', () => {
+    const fresh = createGeoLookup({ cacheSize: 100 });
+    const database = createRequire(import.meta.url)('geoip-lite') as {
+      lookup: (ip: string) => { country: string; city: string } | null;
+    };
+    for (let host = 0; host < 256; host += 5) {
+      for (const network of ['81.2.69', '8.8.8', '1.0.0', '62.30.112']) {
+        const address = `${network}.${host}`;
+        const expected = database.lookup(address);
+        expect(fresh(address).country).toBe(expected?.country || null);
+        expect(fresh(address).city).toBe(expected?.city || null);
+      }
+    }
+  });
+
   it('keeps a bounded cache: old addresses are looked up again, recent ones are not', () => {
     const database = createRequire(import.meta.url)('geoip-lite') as { lookup: (ip: unknown) => unknown };
     const small = createGeoLookup({ cacheSize: 50 });
     const spy = vi.spyOn(database, 'lookup');
     try {
-      const addresses = Array.from({ length: 500 }, (_, i) => `81.2.${i % 250}.${Math.floor(i / 250) + 1}`);
-      for (const address of addresses) small(address);
-      expect(spy).toHaveBeenCalledTimes(500);
-      small(addresses[499]!);
-      expect(spy).toHaveBeenCalledTimes(500);
-      small(addresses[0]!);
+      const first = small('81.2.69.160');
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(small('81.2.69.160')).toBe(first);
+      expect(spy).toHaveBeenCalledTimes(1);
+      // Addresses of 500 other /24s, far more than 50 entries: each needs the database.
+      const octets = [62, 85, 91, 185, 212];
+      for (let i = 0; i < 500; i++) small(`${octets[i % 5]}.${Math.floor(i / 5)}.${i % 251}.9`);
       expect(spy).toHaveBeenCalledTimes(501);
+      expect(small('81.2.69.160')).toEqual(first);
+      expect(spy).toHaveBeenCalledTimes(502);
     } finally {
       spy.mockRestore();
     }

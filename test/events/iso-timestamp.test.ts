@@ -55,6 +55,7 @@ describe('parseIsoTimestamp', () => {
     ['a US date', '11/03/2026 09:10:12 UTC'],
     ['epoch digits', '1793697012000'],
     ['an empty string', ''],
+    ['control characters', `${'\u0000'.repeat(16)}:00Z`],
   ])('refuses %s', (_name, text) => {
     expect(parseIsoTimestamp(text)).toBeNaN();
   });
@@ -72,6 +73,39 @@ describe('parseIsoTimestamp', () => {
         expect(parseIsoTimestamp(text), text).toBe(Date.parse(text));
       }
     }
+  });
+});
+
+describe('parseIsoTimestamp on a stream of events', () => {
+  it('reads timestamps of the same minute and of other minutes in any mix exactly', () => {
+    const minutes = ['2026-11-03T09:10', '2026-11-03T09:11', '2026-12-31T23:59', '2024-02-29T00:00'];
+    const tails = [':00Z', ':59.999Z', ':07.5+01:00', ':30-09:30', ':12.123456Z', ':45z'];
+    for (let i = 0; i < 500; i++) {
+      const text = `${minutes[(i * 7) % 4]}${tails[(i * 5) % 6]}`;
+      expect(parseIsoTimestamp(text), text).toBe(Date.parse(text));
+    }
+  });
+
+  it('refuses a bad second, fraction or offset right after a valid timestamp of the same minute', () => {
+    expect(parseIsoTimestamp('2026-11-03T09:10:12Z')).toBe(Date.parse('2026-11-03T09:10:12Z'));
+    for (const text of [
+      '2026-11-03T09:10:60Z',
+      '2026-11-03T09:10:1xZ',
+      '2026-11-03T09:10:12.Z',
+      '2026-11-03T09:10:12+24:00',
+      '2026-11-03T09:10:12+01:60',
+      '2026-11-03T09:10:12',
+      '2026-11-03T09:10:12Zjunk',
+    ]) {
+      expect(parseIsoTimestamp(text), text).toBeNaN();
+    }
+    expect(parseIsoTimestamp('2026-11-03T09:10:12+0100')).toBe(Date.parse('2026-11-03T08:10:12Z'));
+  });
+
+  it('refuses an invalid date even when the minute before was valid', () => {
+    expect(parseIsoTimestamp('2026-02-28T09:10:12Z')).toBe(Date.parse('2026-02-28T09:10:12Z'));
+    expect(parseIsoTimestamp('2026-02-29T09:10:12Z')).toBeNaN();
+    expect(parseIsoTimestamp('2026-02-28T09:10:13Z')).toBe(Date.parse('2026-02-28T09:10:13Z'));
   });
 });
 

@@ -62,4 +62,37 @@ describe('toRouteTemplate', () => {
     const path = `/v1/messages/${WEBEX_MESSAGE_ID}?cached=1`;
     expect(toRouteTemplate(path)).toBe(toRouteTemplate(path));
   });
+
+  it('templates thousands of generated paths exactly, however they are spelled and in any order', () => {
+    let seed = 99;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+    // Words of equal length with equal first and last letters share a slot of the template memo.
+    const words = ['v1', 'v2', 'rooms', 'reams', 'rolls', 'me', 'my', 'messages', 'memberships'];
+    const longWords = ['resourceGroupMemberships', 'meetingParticipants', 'attachment'];
+    const values = [
+      () => String(Math.floor(random() * 1e9)),
+      () => '550e8400-e29b-41d4-a716-446655440000',
+      () => `Y2lzY29zcGFyazovL3VzL1JPT00v${Math.floor(random() * 1e6)}`,
+      () => 'jane.doe@example.com',
+      () => 'deadbeefcafebabe0123',
+    ];
+    for (let i = 0; i < 5000; i++) {
+      const pieces: string[] = [];
+      let path = random() < 0.1 ? 'https://webexapis.com' : '';
+      const count = 1 + Math.floor(random() * 5);
+      for (let j = 0; j < count; j++) {
+        const isValue = random() < 0.35;
+        const text = isValue ? pick(values)() : random() < 0.2 ? pick(longWords) : pick(words);
+        pieces.push(isValue ? '{id}' : text);
+        path += `${random() < 0.1 ? '//' : '/'}${text}`;
+      }
+      if (random() < 0.2) path += '/';
+      if (random() < 0.2) path += pick(['?max=10', '#top', '?a=/b/c#d']);
+      expect(toRouteTemplate(path), path).toBe(`/${pieces.join('/')}`);
+    }
+  });
 });

@@ -77,6 +77,34 @@ describe('ReorderBuffer', () => {
     expect(buffer.lateCount).toBe(0);
   });
 
+  it('orders many events with equal times exactly like a stable sort, in and out of order', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const events: TestEvent[] = [];
+    for (let i = 0; i < 5000; i++) {
+      // Few distinct times, a slow clock and jitter: many ties between in-order and late arrivals.
+      events.push({ ts: (Math.floor(i / 50) + Math.floor(random() * 4)) * 1000, name: `e${i}` });
+    }
+    const buffer = new ReorderBuffer<TestEvent>({ allowedLatenessMs: 10_000 });
+    const expected = [...events].sort((a, b) => a.ts - b.ts).map((event) => event.name);
+    expect(run(buffer, events)).toEqual(expected);
+    expect(buffer.lateCount).toBe(0);
+    expect(buffer.size).toBe(0);
+  });
+
+  it('counts waiting events and releases them as the watermark passes, across many pushes', () => {
+    const buffer = new ReorderBuffer<TestEvent>({ allowedLatenessMs: 1000 });
+    let released = 0;
+    for (let i = 0; i < 20_000; i++) {
+      released += buffer.push(at(i / 10, `e${i}`)).length;
+      expect(buffer.size + released).toBe(i + 1);
+      expect(buffer.size).toBeLessThanOrEqual(11);
+    }
+  });
+
   it('gives the same output for the same input order', () => {
     const input = [at(9, 'a'), at(3, 'b'), at(9, 'c'), at(1, 'd'), at(80, 'e'), at(2, 'f')];
     const buffer = new ReorderBuffer<TestEvent>({ allowedLatenessMs: 5000 });
@@ -86,6 +114,14 @@ describe('ReorderBuffer', () => {
     // b leaves once a (9 s) puts the watermark 5 s past it; d and f then come too late.
     expect(first).toEqual(['b', 'd', 'a', 'c', 'f', 'e']);
     expect(buffer.lateCount).toBe(2);
+  });
+
+  it('releases an event at infinite time and then waits for nothing', () => {
+    const buffer = new ReorderBuffer<TestEvent>({ allowedLatenessMs: 0 });
+    expect(buffer.push({ ts: Number.POSITIVE_INFINITY, name: 'end' }).map((event) => event.name)).toEqual([
+      'end',
+    ]);
+    expect(buffer.size).toBe(0);
   });
 
   it('refuses a negative lateness', () => {
