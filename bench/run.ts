@@ -14,6 +14,11 @@ const outDir = join(import.meta.dirname, 'out');
 mkdirSync(outDir, { recursive: true });
 const results: Record<string, unknown> = {};
 const quick = process.argv.includes('--quick');
+// `--sections replay,api` runs only those sections (default: all).
+const sectionsArgument = process.argv.find((argument) => argument.startsWith('--sections='));
+const sections = new Set(
+  (sectionsArgument?.slice('--sections='.length) ?? 'replay,api,webhooks,kafka').split(',').filter(Boolean),
+);
 
 function line(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -83,9 +88,9 @@ async function webhookSection(): Promise<void> {
   results.webhooks = webhookResult;
 }
 
-await replaySection();
-await apiSection();
-await webhookSection();
-results.kafka = await kafkaBench({ quick, log: line });
+if (sections.has('replay')) await replaySection();
+if (sections.has('api')) await apiSection();
+if (sections.has('webhooks')) await webhookSection();
+if (sections.has('kafka')) results.kafka = await kafkaBench({ quick, log: line });
 writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 line(`results written to ${join(outDir, 'results.json')}`);
