@@ -7,6 +7,7 @@ import { createGeoLookup, loadGeoDatabase } from '../src/enrich/geo.js';
 import { parseIp } from '../src/enrich/network.js';
 import type { EnrichedEvent, GeoInfo } from '../src/events/types.js';
 import { Random } from '../src/scenarios/random.js';
+import { PREFIXES, ROUTES } from './events.js';
 
 /**
  * Per-detector figures, measured one detector at a time:
@@ -24,40 +25,6 @@ import { Random } from '../src/scenarios/random.js';
 
 const MINUTE_MS = 60_000;
 const START = Date.parse('2026-09-01T00:00:00Z');
-const ROUTES = ['/v1/messages', '/v1/rooms', '/v1/people/me', '/v1/memberships', '/v1/webhooks'];
-/** The public /16 prefixes of bench/events.ts, so geography comes from real lookups. */
-const PREFIXES = [
-  '81.2',
-  '62.30',
-  '85.214',
-  '91.198',
-  '200.160',
-  '177.72',
-  '104.16',
-  '13.52',
-  '52.95',
-  '34.64',
-  '35.180',
-  '151.101',
-  '185.60',
-  '194.150',
-  '212.58',
-  '77.88',
-  '88.198',
-  '95.90',
-  '109.70',
-  '1.0',
-  '27.121',
-  '49.207',
-  '110.33',
-  '133.242',
-  '139.130',
-  '150.95',
-  '168.63',
-  '189.1',
-  '190.210',
-  '196.25',
-];
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { Random } from '../src/scenarios/random.js';
 
 /** Public /16 prefixes spread over several countries (real allocations, so geo lookups do real work). */
-const PREFIXES = [
+export const PREFIXES = [
   '81.2',
   '62.30',
   '85.214',
@@ -35,7 +35,7 @@ const PREFIXES = [
   '190.210',
   '196.25',
 ];
-const ROUTES = ['/v1/messages', '/v1/rooms', '/v1/people/me', '/v1/memberships', '/v1/webhooks'];
+export const ROUTES = ['/v1/messages', '/v1/rooms', '/v1/people/me', '/v1/memberships', '/v1/webhooks'];
 const AGENTS = [
   'webex-bot/2.4 (node 20)',
   'python-requests/2.32',
