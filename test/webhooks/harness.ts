@@ -10,7 +10,7 @@ import { openPostgresStore } from '../../src/store/postgres.js';
 import type { Store, TokenScope } from '../../src/store/types.js';
 import { defaultWebhooksConfig, type WebhooksConfig } from '../../src/webhooks/config.js';
 import { WebhookService } from '../../src/webhooks/service.js';
-import { TEST_SERVER_CONFIG } from '../api/helper.js';
+import { makeAlert, TEST_SERVER_CONFIG } from '../api/helper.js';
 import { dropSchemas, postgresUrlForTests, uniqueSchemaName } from '../helpers/postgres.js';
 
 /** Webhook settings for tests: loopback receivers allowed, retries in milliseconds. */
@@ -153,29 +153,13 @@ export function leakEvents(
   return events;
 }
 
-let sequence = 0;
-
-/** An alert as the engine stores it (unique id per call unless given). */
+/** An alert as the engine stores it (unique id per call unless given), of org `org-1`. */
 export function alertFixture(overrides: Partial<Alert> = {}): Alert {
-  sequence++;
-  return {
-    id: `kw_${sequence.toString(16).padStart(24, '0')}`,
-    keyId: 'key-1',
+  return makeAlert({
     orgId: 'org-1',
-    detector: 'unfamiliar-ip',
-    detectors: ['unfamiliar-ip'],
-    severity: 'high',
-    score: 0.8,
-    ts: '2026-11-03T09:10:12.000Z',
-    lastSeen: '2026-11-03T09:20:00.000Z',
-    count: 3,
-    status: 'open',
-    title: 'Key used from an unfamiliar network',
-    summary: 'key-1 was used from 175.45.176.0/24, never seen in 30 days.',
     evidence: { 'unfamiliar-ip': { network: '175.45.176.0/24', baseline: { '81.2.69.0/24': 412 } } },
-    ips: ['175.45.176.3'],
     ...overrides,
-  };
+  });
 }
 
 /** An engine change of `alert`. */
