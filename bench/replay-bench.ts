@@ -3,6 +3,7 @@ import { loadConfig } from '../src/config/load.js';
 import { createReplayPipeline } from '../src/engine/replay.js';
 import { loadGeoDatabase } from '../src/enrich/geo.js';
 import { readLines } from '../src/events/line-reader.js';
+import { readEventsThreaded } from '../src/events/threaded-intake.js';
 
 export interface Throughput {
   events: number;
@@ -33,13 +34,10 @@ export async function replayFile(path: string): Promise<Throughput & { keys: num
   loadGeoDatabase();
   const started = performance.now();
   const { pipeline, alerts } = createReplayPipeline({ config });
-  for await (const item of readLines(
-    createReadStream(path, { highWaterMark: 1 << 20 }),
-    config.events.maxLineBytes,
-  )) {
-    if (item.text === undefined || item.text === '') continue;
-    pipeline.ingest(item.text, item.line);
-  }
+  await readEventsThreaded(createReadStream(path, { highWaterMark: 1 << 20 }), config.events, {
+    onEvent: (event) => pipeline.admit(event),
+    onReject: (rejection, line) => pipeline.rejectRaw(rejection, line),
+  });
   pipeline.flush();
   const seconds = (performance.now() - started) / 1000;
   const events = pipeline.stats.read;

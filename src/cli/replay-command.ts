@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { KeywatchConfig } from '../config/load.js';
 import { createReplayPipeline, type ReplaySummary, sortAlerts, summarize } from '../engine/replay.js';
 import { KeywatchError } from '../errors.js';
-import { readLines } from '../events/line-reader.js';
+import { readEventsThreaded } from '../events/threaded-intake.js';
 import { ProgressBar } from './progress.js';
 
 export interface ReplayCommandOptions {
@@ -58,24 +58,12 @@ export async function replayCommand(options: ReplayCommandOptions): Promise<Repl
     },
   });
 
-  let bytes = 0;
-  for await (const item of readLines(input, config.events.maxLineBytes)) {
-    if (item.text === undefined) {
-      bytes += item.oversized + 1;
-      pipeline.rejectRaw(
-        {
-          reason: 'oversized_line',
-          message: `line of ${item.oversized} bytes exceeds ${config.events.maxLineBytes}`,
-        },
-        item.line,
-      );
-      continue;
-    }
-    bytes += item.text.length + 1;
-    if (item.text.trim() === '') continue;
-    pipeline.ingest(item.text, item.line);
-    if (bar !== undefined && (item.line & 1023) === 0) bar.update(bytes, pipeline.stats.read);
-  }
+  // Intake (line splitting, parsing, validation, dedupe) runs in a worker thread; the detectors here.
+  await readEventsThreaded(input, config.events, {
+    onEvent: (event) => pipeline.admit(event),
+    onReject: (rejection, line) => pipeline.rejectRaw(rejection, line),
+    onProgress: (bytes) => bar?.update(bytes, pipeline.stats.read),
+  });
   pipeline.flush();
   bar?.clear();
 

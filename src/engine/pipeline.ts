@@ -1,7 +1,6 @@
 import type { KeywatchConfig } from '../config/load.js';
 import { createEnricher } from '../enrich/enrich.js';
-import { RequestIdDeduper } from '../events/dedupe.js';
-import { createEventParser } from '../events/parse.js';
+import { EventIntake } from '../events/intake.js';
 import { ReorderBuffer } from '../events/reorder.js';
 import type { AccessEvent, EnrichedEvent, Rejection, RejectReason } from '../events/types.js';
 import { Engine } from './engine.js';
@@ -43,8 +42,7 @@ export interface PipelineStats {
 export class Pipeline {
   readonly engine: Engine;
   readonly stats: PipelineStats = { read: 0, accepted: 0, rejected: 0, rejectedByReason: {}, late: 0 };
-  private readonly parse: ReturnType<typeof createEventParser>;
-  private readonly deduper: RequestIdDeduper | undefined;
+  private readonly intake: EventIntake;
   private readonly reorder: ReorderBuffer<AccessEvent>;
   private readonly enrich: ReturnType<typeof createEnricher>;
   private readonly onReject: PipelineOptions['onReject'];
@@ -60,18 +58,7 @@ export class Pipeline {
       trackChanges: options.service === true,
       inventory: options.service === true,
     });
-    this.parse = createEventParser({
-      format: config.events.format,
-      mapping: config.events.mapping,
-      maxLineBytes: config.events.maxLineBytes,
-      maxFieldChars: config.events.maxFieldChars,
-      maxFutureMs: config.events.maxFutureSeconds * 1000,
-      referenceTime: options.referenceTime ?? Date.now,
-    });
-    this.deduper =
-      config.events.dedupeCapacity > 0
-        ? new RequestIdDeduper({ capacity: config.events.dedupeCapacity })
-        : undefined;
+    this.intake = new EventIntake(config.events, options.referenceTime);
     this.reorder = new ReorderBuffer<AccessEvent>({
       allowedLatenessMs: config.events.reorderWindowSeconds * 1000,
     });
@@ -84,24 +71,27 @@ export class Pipeline {
    * any; accepted events may be held briefly by the reorder buffer.
    */
   ingest(input: unknown, position?: number | string): Rejection | undefined {
-    this.stats.read++;
-    const result = this.parse(input);
-    if (!result.ok) return this.reject(result.rejection, position, input);
-    const event = result.event;
-    if (event.requestId !== undefined && this.deduper?.seen(event.requestId)) {
-      return this.reject(
-        { reason: 'duplicate', message: `duplicate of an earlier event with the same requestId` },
-        position,
-        input,
-      );
+    const result = this.intake.read(input);
+    if (!result.ok) {
+      this.stats.read++;
+      return this.reject(result.rejection, position, input);
     }
-    this.stats.accepted++;
-    const released = this.reorder.push(event);
-    for (let index = 0; index < released.length; index++) this.run(released[index]!);
+    this.admit(result.event);
     return undefined;
   }
 
-  /** Reports an input that could not even be read (e.g. an oversized line) as rejected. */
+  /**
+   * Takes an event that was parsed and checked for duplicates elsewhere (the intake worker of
+   * `threaded-intake.ts`), exactly as `ingest` would after those steps.
+   */
+  admit(event: AccessEvent): void {
+    this.stats.read++;
+    this.stats.accepted++;
+    const released = this.reorder.push(event);
+    for (let index = 0; index < released.length; index++) this.run(released[index]!);
+  }
+
+  /** Reports an input refused before the pipeline saw it (an oversized line, the intake worker's verdict). */
   rejectRaw(rejection: Rejection, position?: number | string): void {
     this.stats.read++;
     this.reject(rejection, position, undefined);
