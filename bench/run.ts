@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { alertListingBench, httpIngestBench } from './api-bench.js';
 import { writeBenchEvents } from './events.js';
 import { kafkaBench } from './kafka-bench.js';
-import { heapPerKey, parseOnly, replayFile } from './replay-bench.js';
+import { heapPerKey, parseOnly, replayFile, type Throughput } from './replay-bench.js';
 import { describeWebhookBench, webhookBench } from './webhook-bench.js';
 
 /**
@@ -33,19 +33,31 @@ async function replaySection(): Promise<void> {
   line(
     `replay: ${events.toLocaleString('en-US')} events over ${keys.toLocaleString('en-US')} keys (${mb.toFixed(0)} MB)`,
   );
-  // Warm up the geo database and JIT on a first pass of each, then measure.
+  // A first pass warms up the file cache and the JIT; then the baseline and the replay alternate,
+  // three runs each (one in --quick), and the best run of each is compared: on a shared machine the
+  // best run is the one least disturbed by other load, for both alike. Every run is reported.
   await parseOnly(file);
-  const baseline = await parseOnly(file);
-  const replay = await replayFile(file);
+  const baselines: Throughput[] = [];
+  const replays: Array<Awaited<ReturnType<typeof replayFile>>> = [];
+  for (let run = 0; run < (quick ? 1 : 3); run++) {
+    baselines.push(await parseOnly(file));
+    replays.push(await replayFile(file));
+  }
+  const best = <T extends Throughput>(runs: T[]): T =>
+    runs.reduce((a, b) => (b.eventsPerSecond > a.eventsPerSecond ? b : a));
+  const baseline = best(baselines);
+  const replay = best(replays);
   const ratio = replay.eventsPerSecond / baseline.eventsPerSecond;
+  const rates = (runs: Throughput[]) =>
+    runs.map((run) => run.eventsPerSecond.toLocaleString('en-US')).join(', ');
   line(
-    `  parse-only baseline  ${baseline.eventsPerSecond.toLocaleString('en-US')} events/s (${baseline.seconds.toFixed(2)} s)`,
+    `  parse-only baseline  ${baseline.eventsPerSecond.toLocaleString('en-US')} events/s (best of ${rates(baselines)})`,
   );
   line(
-    `  keywatch replay      ${replay.eventsPerSecond.toLocaleString('en-US')} events/s (${replay.seconds.toFixed(2)} s, ${replay.alerts} alerts)`,
+    `  keywatch replay      ${replay.eventsPerSecond.toLocaleString('en-US')} events/s (best of ${rates(replays)}; ${replay.alerts} alerts)`,
   );
   line(`  ratio                ${(ratio * 100).toFixed(1)}% of baseline (target ≥ 40%)`);
-  results.replay = { events, keys, baseline, replay, ratio };
+  results.replay = { events, keys, baseline, replay, ratio, baselines, replays };
 
   const memoryKeys = quick ? 50_000 : 200_000;
   const memoryFile = join(outDir, `events-${memoryKeys * 5}-${memoryKeys}.ndjson`);

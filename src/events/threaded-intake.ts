@@ -1,9 +1,8 @@
-import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { KeywatchConfig } from '../config/load.js';
 import { KeywatchError } from '../errors.js';
+import { startWorker } from '../worker-thread.js';
 import { EventBatchDecoder, type EventBatchMessage } from './event-batch.js';
 import type { AccessEvent, Rejection } from './types.js';
 
@@ -37,7 +36,7 @@ export async function readEventsThreaded(
   events: KeywatchConfig['events'],
   handlers: ThreadedIntakeHandlers,
 ): Promise<void> {
-  const worker = startIntakeWorker(events);
+  const worker = startWorker(import.meta.url, './intake-worker', { events });
   const decoder = new EventBatchDecoder();
   let inFlight = 0;
   let wakeReader: (() => void) | undefined;
@@ -89,18 +88,4 @@ export async function readEventsThreaded(
   } finally {
     await worker.terminate();
   }
-}
-
-function startIntakeWorker(events: KeywatchConfig['events']): Worker {
-  const workerData = { events };
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./intake-worker.js', import.meta.url), { workerData });
-  }
-  // From the TypeScript sources (tests, benchmarks): load the worker's .ts file through tsx, whose
-  // hooks a worker does not inherit from the command line on Node 20.
-  const loader = createRequire(import.meta.url).resolve('tsx'); // tsx/dist/loader.mjs
-  const tsx = new URL('esm/api/index.mjs', pathToFileURL(loader)).href;
-  const entry = new URL('./intake-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
 }
