@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import type { Worker } from 'node:worker_threads';
 import type { KeywatchConfig } from '../config/load.js';
 import { KeywatchError } from '../errors.js';
 import { startWorker } from '../worker-thread.js';
