@@ -20,7 +20,7 @@ export interface ThreadedIntakeHandlers {
 }
 
 /** Chunks of input sent to the worker but not yet taken by it: bounds memory when it falls behind. */
-const MAX_CHUNKS_IN_FLIGHT = 4;
+const MAX_CHUNKS_IN_FLIGHT = 16;
 
 /**
  * Reads NDJSON events from `input` with intake (line splitting, JSON parsing, validation, dedupe)
