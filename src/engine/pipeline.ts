@@ -44,6 +44,7 @@ export class Pipeline {
   readonly stats: PipelineStats = { read: 0, accepted: 0, rejected: 0, rejectedByReason: {}, late: 0 };
   private readonly intake: EventIntake;
   private readonly reorder: ReorderBuffer<AccessEvent>;
+  private readonly released: AccessEvent[] = [];
   private readonly enrich: ReturnType<typeof createEnricher>;
   private readonly onReject: PipelineOptions['onReject'];
 
@@ -87,8 +88,10 @@ export class Pipeline {
   admit(event: AccessEvent): void {
     this.stats.read++;
     this.stats.accepted++;
-    const released = this.reorder.push(event);
+    // One array reused for what the reorder buffer releases: nothing allocated per event.
+    const released = this.reorder.push(event, this.released);
     for (let index = 0; index < released.length; index++) this.run(released[index]!);
+    released.length = 0;
   }
 
   /** Reports an input refused before the pipeline saw it (an oversized line, the intake worker's verdict). */
