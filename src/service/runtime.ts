@@ -31,8 +31,6 @@ export interface RuntimeOptions {
   metrics: KeywatchMetrics;
   logger: Logger;
   detectors?: readonly AnyDetector[];
-  /** Where accepted events come from, as a metric label. */
-  source?: string;
   /**
    * Turns the alert changes of a batch into webhook outbox messages, written in the same transaction
    * as the alerts (so a crash can neither lose a delivery nor deliver an alert that was not stored).
@@ -74,7 +72,8 @@ export class Runtime implements KeywatchRuntime {
   private readonly config: KeywatchConfig;
   private readonly metrics: KeywatchMetrics;
   private readonly logger: Logger;
-  private readonly source: string;
+  /** Metric label of the batch being processed: `kafka` (it has offsets) or `http`. */
+  private source: 'http' | 'kafka' = 'http';
   private readonly listeners = new Set<(change: AlertChange) => void>();
   private readonly outbox: RuntimeOptions['outbox'];
   private readonly statusOutbox: StatusOutbox | undefined;
@@ -101,7 +100,6 @@ export class Runtime implements KeywatchRuntime {
     this.store = options.store;
     this.metrics = options.metrics;
     this.logger = options.logger;
-    const source = options.source ?? 'http';
     this.outbox = options.outbox;
     this.statusOutbox = options.statusOutbox;
     this.stream = options.instanceId ?? 'default';
@@ -112,13 +110,13 @@ export class Runtime implements KeywatchRuntime {
       policies,
       service: true,
       onChange: (change) => this.collect(change),
-      onReject: (rejected) => this.metrics.eventsRejected.inc({ source, reason: rejected.reason }),
+      onReject: (rejected) =>
+        this.metrics.eventsRejected.inc({ source: this.source, reason: rejected.reason }),
       onDetectorError: (detector, error, event) => {
         this.metrics.detectorErrors.inc({ detector });
         this.logger.error({ err: error, detector, keyId: event.keyId }, 'detector failed on an event');
       },
     });
-    this.source = source;
   }
 
   /** Opens the runtime: loads policies and restores every key's checkpoint from the store. */
@@ -225,6 +223,7 @@ export class Runtime implements KeywatchRuntime {
   ): Promise<IngestResult> {
     if (this.closed) throw new KeywatchError('KW_ERR_UNAVAILABLE', 'Keywatch is shutting down');
     if (this.failure !== undefined) throw new KeywatchError('KW_ERR_UNAVAILABLE', 'Keywatch must restart');
+    this.source = options.offsets === undefined ? 'http' : 'kafka';
     const rejected: IngestResult['rejected'] = [];
     const acceptedInputs: unknown[] = [];
     for (let index = 0; index < events.length; index++) {
