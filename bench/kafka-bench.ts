@@ -153,6 +153,7 @@ async function pipelineRuntime(onProcessed: (values: unknown[]) => void) {
     store,
     assignPartitions: (partitions) => runtime.assignPartitions(partitions),
     revokePartitions: (partitions) => runtime.revokePartitions(partitions),
+    checkpoint: () => runtime.checkpoint(),
     async process(events, offsets, partitionOf) {
       const result = await runtime.process(events, offsets, partitionOf);
       onProcessed(events);

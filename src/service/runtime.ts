@@ -381,6 +381,17 @@ export class Runtime implements KeywatchRuntime {
   }
 
   /**
+   * Checkpoints every changed key state now, with the offsets it covers (before a rebalance, or once
+   * a stream has gone quiet), so that whoever processes next starts exactly where this instance is.
+   */
+  checkpoint(): Promise<void> {
+    return this.serialise(async () => {
+      this.pipeline.flush();
+      await this.commit({ checkpoint: true });
+    });
+  }
+
+  /**
    * Kafka took these partitions away: commit what is pending, then forget their keys (the next
    * owner restores them from the store). Offsets already committed stay with the state.
    */

@@ -28,6 +28,8 @@ export interface KafkaSourceRuntime {
   ): Promise<IngestResult>;
   assignPartitions(partitions: readonly number[]): Promise<number>;
   revokePartitions(partitions: readonly number[]): Promise<number>;
+  /** Checkpoints every changed key state with the offsets it covers. */
+  checkpoint(): Promise<void>;
 }
 
 export interface KafkaSourceOptions {
@@ -267,7 +269,7 @@ class KafkaIngestion implements KafkaSource {
     this.joinWork = this.joinWork
       .then(async () => {
         await this.pumping;
-        await this.runtime.revokePartitions([]);
+        await this.runtime.checkpoint();
       })
       .catch((error: unknown) => this.fail(error, 'checkpointing before a rebalance failed'));
   }
@@ -537,8 +539,7 @@ class KafkaIngestion implements KafkaSource {
     if (performance.now() - this.lastProcessedAt < this.config.offsetCommitIntervalMs) return;
     this.processedSinceCheckpoint = 0;
     try {
-      // No partition revoked: this only checkpoints every key state with the offsets it covers.
-      await this.runtime.revokePartitions([]);
+      await this.runtime.checkpoint();
     } catch (error) {
       this.fail(error, 'checkpointing an idle stream failed');
     }

@@ -173,6 +173,13 @@ export class FakeRuntime implements KafkaSourceRuntime {
     return 0;
   }
 
+  /** Checkpoints asked for outside of joins (before a rebalance, when the stream is quiet). */
+  checkpoints = 0;
+
+  async checkpoint(): Promise<void> {
+    this.checkpoints++;
+  }
+
   /** Every value processed, in order. */
   get processed(): string[] {
     return this.calls.flatMap((call) => call.values);
