@@ -113,7 +113,13 @@ export function localDay(
     const day = ctx.rng.int(first, last);
     if (accept((day + 4) % 7)) return day;
   }
-  throw new KeywatchError('KW_ERR_INTERNAL', 'No local day in the incident range has the wanted weekday');
+  // Only a range shorter than a week can miss a weekday: the scenario is too short for its incidents.
+  const date = (time: number) => new Date(time).toISOString().slice(0, 10);
+  throw new KeywatchError(
+    'KW_ERR_USAGE',
+    `The scenario is too short for its incidents: no day between ${date(ctx.earliest)} and ` +
+      `${date(ctx.latest)} has the weekday one of them needs (give it more days)`,
+  );
 }
 
 /** A foreign city whose country the key's org has never used (a truly new country). */

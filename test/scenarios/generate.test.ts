@@ -82,6 +82,12 @@ describe('generateScenario', () => {
     expect(second.keys).toEqual(first.keys);
   });
 
+  it('refuses a scenario too short for its incidents with a usage error, not an internal one', () => {
+    expect(() => generateScenario({ seed: 5, keys: 20, days: 10 })).toThrow(
+      expect.objectContaining({ code: 'KW_ERR_USAGE', message: expect.stringMatching(/too short/) }),
+    );
+  });
+
   it('produces different but comparable scenarios for different seeds', () => {
     const first = generateScenario({ seed: 7, keys: 20, days: 21 });
     const second = generateScenario({ seed: 8, keys: 20, days: 21 });
