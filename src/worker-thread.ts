@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
  */
 export function startWorker(base: string, name: string, workerData: unknown): Worker {
   if (!base.endsWith('.ts')) return new Worker(new URL(`${name}.js`, base), { workerData });
-  const loader = createRequire(base).resolve('tsx'); // tsx/dist/loader.mjs
+  const loader = createRequire(import.meta.url).resolve('tsx'); // tsx/dist/loader.mjs
   const tsx = new URL('esm/api/index.mjs', pathToFileURL(loader)).href;
   const entry = new URL(`${name}.ts`, base).href;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;

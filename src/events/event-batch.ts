@@ -73,7 +73,7 @@ class RecentStrings {
     return hash;
   }
 
-  /** The id of `text` if remembered, else -1 (and `slot` is where to remember it). */
+  /** The id of `text` if remembered, else -1. */
   find(text: string, hash: number): number {
     const slot = hash & this.mask;
     return this.texts[slot] === text ? this.ids[slot]! : -1;
@@ -94,9 +94,10 @@ class RecentStrings {
 export class EventBatchEncoder {
   private readonly dictionaryLimit: number;
   private readonly capacity: number;
-  /** Per string field (key id, address: many values; the others: few). */
-  private readonly recent = [KEY, IP, METHOD, PATH, ROUTE, AGENT, ORG].map(
-    (field) => new RecentStrings(field === KEY || field === IP ? 16_384 : 1024),
+  /** By string field (a `refs` index; key ids and addresses have many values, the others few). */
+  private readonly recent = Array.from(
+    { length: STRING_FIELDS },
+    (_, field) => new RecentStrings(field === KEY || field === IP ? 16_384 : 1024),
   );
   private dictionarySize = 0;
   private numbers: Float64Array;
@@ -128,6 +129,7 @@ export class EventBatchEncoder {
   }
 
   add(event: AccessEvent, position: number): void {
+    if (this.size >= this.capacity) throw new Error('The event batch is full: take() it first');
     const n = this.size * NUMBERS;
     const numbers = this.numbers;
     numbers[n] = position;

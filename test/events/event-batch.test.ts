@@ -97,6 +97,14 @@ describe('event batches', () => {
     );
   });
 
+  it('refuse an event beyond the capacity instead of dropping it', () => {
+    const encoder = new EventBatchEncoder({ capacity: 2 });
+    encoder.add(event(1), 1);
+    encoder.add(event(2), 2);
+    expect(encoder.full).toBe(true);
+    expect(() => encoder.add(event(3), 3)).toThrow(/full/);
+  });
+
   it('stay correct over many batches while the bounded dictionary starts afresh', () => {
     const encoder = new EventBatchEncoder({ capacity: 16, dictionaryLimit: 0 });
     const decoder = new EventBatchDecoder();
