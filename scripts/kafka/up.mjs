@@ -14,24 +14,29 @@
 // (default 90000), KEYWATCH_KAFKA_HEAP (default "-Xms128m -Xmx512m"), JAVA_HOME (else `java` on PATH).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
+import {
+  formatStorage,
+  freePorts,
+  javaBin,
+  jvmOptions,
+  serverProperties,
+  waitUntilServing,
+} from './broker-process.mjs';
 import {
   isRunAlive,
   kafkaHome,
   kafkaScriptDir,
   listRuns,
   progress,
-  sleep,
   stopRun,
   withHomeLock,
 } from './broker-runs.mjs';
 
 const startTimeoutMs = Number(process.env.KEYWATCH_KAFKA_START_TIMEOUT_MS ?? 90_000);
 const heapOptions = (process.env.KEYWATCH_KAFKA_HEAP ?? '-Xms128m -Xmx512m').split(/\s+/).filter(Boolean);
-const javaBin = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 const pomPath = join(kafkaScriptDir, 'pom.xml');
 const wantsJson = process.argv.includes('--json');
 
@@ -69,7 +74,8 @@ async function findRunningBroker(home) {
       rmSync(run.dir, { recursive: true, force: true });
       continue;
     }
-    if (await waitUntilServing(run, 15_000)) return run;
+    if (await waitUntilServing({ port: run.port, timeoutMs: 15_000, hasExited: () => !isRunAlive(run) }))
+      return run;
     progress(`broker pid ${run.pid} does not answer on ${run.address}; stopping it`);
     await stopRun(run);
   }
@@ -136,54 +142,22 @@ async function startBroker(home, libDir, brokerPort, controllerPort) {
   mkdirSync(logsDir, { recursive: true });
 
   const propertiesPath = join(runDir, 'server.properties');
-  const template = readFileSync(join(kafkaScriptDir, 'server.properties.template'), 'utf8');
-  writeFileSync(
-    propertiesPath,
-    template
-      .replaceAll('@BROKER_PORT@', String(brokerPort))
-      .replaceAll('@CONTROLLER_PORT@', String(controllerPort))
-      // Backslashes are escapes in .properties files.
-      .replaceAll('@LOG_DIRS@', dataDir.replaceAll('\\', '/')),
-  );
-
+  writeFileSync(propertiesPath, serverProperties({ brokerPort, controllerPort, dataDir }));
   const classPath = join(libDir, '*');
-  const jvmOptions = [
-    ...heapOptions,
-    '-XX:+UseG1GC',
-    '-XX:MaxGCPauseMillis=20',
-    '-Djava.awt.headless=true',
-    `-Dlog4j2.configurationFile=${join(kafkaScriptDir, 'log4j2.properties')}`,
-    `-Dkafka.logs.dir=${logsDir}`,
-  ];
+  const jvm = jvmOptions({ heap: heapOptions, logsDir });
 
   progress(`formatting ${dataDir}`);
-  // A random cluster id: every run dir is a fresh, throw-away cluster.
-  const clusterId = randomBytes(16).toString('base64url');
-  const format = spawnSync(
-    javaBin,
-    [
-      ...jvmOptions,
-      '-cp',
-      classPath,
-      'kafka.tools.StorageTool',
-      'format',
-      '--config',
-      propertiesPath,
-      // `=` form: a base64url id may start with '-', which the option parser would take for an option.
-      `--cluster-id=${clusterId}`,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (format.error || format.status !== 0) {
+  // Every run dir is a fresh, throw-away cluster.
+  const formatFailure = formatStorage({ jvm, classPath, propertiesPath });
+  if (formatFailure !== undefined) {
     rmSync(runDir, { recursive: true, force: true });
-    const detail = format.error ? format.error.message : `${format.stdout}${format.stderr}`.trim();
-    throw new KafkaUpError(`kafka storage format failed: ${detail}`);
+    throw new KafkaUpError(`kafka storage format failed: ${formatFailure}`);
   }
 
   progress(`starting broker on ${run.address} (controller on 127.0.0.1:${controllerPort})`);
   const consolePath = join(runDir, 'kafka.out');
   const consoleFd = openSync(consolePath, 'a');
-  const child = spawn(javaBin, [...jvmOptions, '-cp', classPath, 'kafka.Kafka', propertiesPath], {
+  const child = spawn(javaBin, [...jvm, '-cp', classPath, 'kafka.Kafka', propertiesPath], {
     cwd: runDir,
     detached: true,
     stdio: ['ignore', consoleFd, consoleFd],
@@ -197,7 +171,11 @@ async function startBroker(home, libDir, brokerPort, controllerPort) {
   run.pid = child.pid;
   writeFileSync(join(runDir, 'kafka.pid'), `${child.pid}\n`);
 
-  const ready = await waitUntilServing(run, startTimeoutMs, () => exitCode !== null);
+  const ready = await waitUntilServing({
+    port: run.port,
+    timeoutMs: startTimeoutMs,
+    hasExited: () => exitCode !== null,
+  });
   if (!ready) {
     // server.log has what Kafka logged; kafka.out what the JVM itself printed (e.g. OutOfMemoryError).
     const logTail = [tail(join(logsDir, 'server.log'), 20), tail(consolePath, 10)].filter(Boolean).join('\n');
@@ -209,81 +187,6 @@ async function startBroker(home, libDir, brokerPort, controllerPort) {
   }
   progress(`broker ready in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${run.pid}, ${runDir})`);
   return run;
-}
-
-/**
- * Waits until the broker accepts TCP connections and then answers a Kafka client: its cluster
- * metadata lists a broker (so it is unfenced) and it can list topics.
- */
-async function waitUntilServing(run, timeoutMs, hasExited = () => !isRunAlive(run)) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (hasExited()) return false;
-    if ((await portAccepts(run.port)) && (await answersAdminRequests(run.address))) return true;
-    await sleep(200);
-  }
-  return false;
-}
-
-function portAccepts(port) {
-  return new Promise((done) => {
-    const socket = new Socket();
-    const finish = (ok) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1_000, () => finish(false));
-    socket.once('error', () => finish(false));
-    socket.connect(port, '127.0.0.1', () => finish(true));
-  });
-}
-
-let kafkajs;
-
-async function answersAdminRequests(address) {
-  try {
-    kafkajs ??= await import('kafkajs');
-  } catch {
-    // kafkajs is a dependency of Keywatch; without `npm install` the open port has to do.
-    return true;
-  }
-  const { Kafka, logLevel } = kafkajs.default ?? kafkajs;
-  const admin = new Kafka({
-    clientId: 'keywatch-kafka-up',
-    brokers: [address],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 3_000,
-    retry: { retries: 0 },
-  }).admin({ retry: { retries: 0 } });
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    await admin.listTopics();
-    return cluster.brokers.length > 0;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
-/** Asks the OS for `count` distinct free loopback ports. */
-async function freePorts(count) {
-  const servers = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
-      servers.push(server);
-      await new Promise((done, fail) => {
-        server.once('error', fail);
-        server.listen(0, '127.0.0.1', done);
-      });
-    }
-    return servers.map((server) => server.address().port);
-  } finally {
-    await Promise.all(servers.map((server) => new Promise((done) => server.close(() => done()))));
-  }
 }
 
 function tail(file, lines) {
