@@ -197,15 +197,27 @@ function teachOrgDaily(
     const last = state[at + AT_LAST] as number;
     if (last < cutoff || last >= todayStart) continue;
     if (!isFamiliar(state, at, now, config)) continue;
-    teachOrg(
-      org,
-      level,
-      labelText(level, state[at + AT_LABEL]!),
-      minute,
-      pointOf(state, at, level),
-      config.orgLimits[level]!,
-    );
+    teachPlace(state, at, level, minute, org, config);
   }
+}
+
+/** Teaches the org the key's place at `at` (a place of `level`), seen at `minute`. */
+function teachPlace(
+  state: UnfamiliarIpState,
+  at: number,
+  level: Level,
+  minute: number,
+  org: UnfamiliarIpOrgState,
+  config: PreparedUnfamiliarIp,
+): void {
+  teachOrg(
+    org,
+    level,
+    labelText(level, state[at + AT_LABEL]!),
+    minute,
+    pointOf(state, at, level),
+    config.orgLimits[level]!,
+  );
 }
 
 /** When a key finishes learning, its familiar places join its org's profile. */
@@ -221,14 +233,7 @@ function teachOrgAll(
   for (let at = FIRST_PLACE; at < state.length; at = nextPlace(state, at)) {
     const level = levelAt(state, at);
     if (level < NETWORK || !isLive(state, at, cutoff) || !isFamiliar(state, at, now, config)) continue;
-    teachOrg(
-      org,
-      level,
-      labelText(level, state[at + AT_LABEL]!),
-      minute,
-      pointOf(state, at, level),
-      config.orgLimits[level]!,
-    );
+    teachPlace(state, at, level, minute, org, config);
     taught++;
   }
   // An org profile with nothing in it would make every place of a new key look new.

@@ -6,33 +6,8 @@ import type { Alert, TimelineEntry } from '../../src/engine/types.js';
 import { createMetrics, type KeywatchMetrics } from '../../src/metrics.js';
 import { Runtime } from '../../src/service/runtime.js';
 import type { KeywatchRuntime } from '../../src/service/types.js';
-import { openStore } from '../../src/store/open.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
 import type { Store, TokenScope } from '../../src/store/types.js';
-import { dropSchemas, postgresUrlForTests, uniqueSchemaName } from '../helpers/postgres.js';
-
-/**
- * The store under the API tests: in-memory SQLite, or — in the `api-postgres` test project
- * (KEYWATCH_TEST_STORE=postgres) — the real PostgreSQL server in a schema of its own, so the same
- * API tests run on both backends.
- */
-async function openTestStore(): Promise<{ store: Store; dispose(): Promise<void> }> {
-  if (process.env.KEYWATCH_TEST_STORE !== 'postgres') {
-    const store = await openStore('sqlite::memory:');
-    return { store, dispose: () => store.close() };
-  }
-  const url = await postgresUrlForTests();
-  const schema = uniqueSchemaName('api');
-  const store = await openPostgresStore(url, { schema, poolSize: 4 });
-  await store.migrate();
-  return {
-    store,
-    async dispose() {
-      await store.close();
-      await dropSchemas(url, [schema]);
-    },
-  };
-}
+import { openTestStore } from '../helpers/store.js';
 
 /** Server settings of the test app: small limits make 413s cheap; the rate limit never interferes. */
 export const TEST_SERVER_CONFIG: ApiServerConfig = {
@@ -64,7 +39,8 @@ export async function buildTestApp(
     logger?: Logger;
   } = {},
 ): Promise<TestApp> {
-  const { store, dispose } = await openTestStore();
+  // In-memory SQLite, or (api-postgres project) the real PostgreSQL: the same API tests on both.
+  const { store, dispose } = await openTestStore('api');
   const metrics = createMetrics();
   const runtime = await Runtime.create({
     config: loadConfig(),

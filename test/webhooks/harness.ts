@@ -5,13 +5,11 @@ import { loadConfig } from '../../src/config/load.js';
 import type { Alert, AlertChange } from '../../src/engine/types.js';
 import { createMetrics } from '../../src/metrics.js';
 import { Runtime } from '../../src/service/runtime.js';
-import { openStore } from '../../src/store/open.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
 import type { Store, TokenScope } from '../../src/store/types.js';
 import { defaultWebhooksConfig, type WebhooksConfig } from '../../src/webhooks/config.js';
 import { WebhookService } from '../../src/webhooks/service.js';
 import { makeAlert, TEST_SERVER_CONFIG } from '../api/helper.js';
-import { dropSchemas, postgresUrlForTests, uniqueSchemaName } from '../helpers/postgres.js';
+import { type Backend, DEFAULT_BACKEND, openTestStore } from '../helpers/store.js';
 
 /** Webhook settings for tests: loopback receivers allowed, retries in milliseconds. */
 export function testWebhooksConfig(overrides: Partial<WebhooksConfig> = {}): WebhooksConfig {
@@ -25,31 +23,9 @@ export function testWebhooksConfig(overrides: Partial<WebhooksConfig> = {}): Web
   });
 }
 
-export type Backend = 'sqlite' | 'postgres';
-
-/** The backend of the run: PostgreSQL in the api-postgres project (KEYWATCH_TEST_STORE=postgres). */
-export const DEFAULT_BACKEND: Backend =
-  process.env.KEYWATCH_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
-
-/** In-memory SQLite, or a fresh schema of the test PostgreSQL. */
-export async function openHarnessStore(
-  backend: Backend = DEFAULT_BACKEND,
-): Promise<{ store: Store; dispose(): Promise<void> }> {
-  if (backend === 'sqlite') {
-    const store = await openStore('sqlite::memory:');
-    return { store, dispose: () => store.close() };
-  }
-  const url = await postgresUrlForTests();
-  const schema = uniqueSchemaName('webhooks');
-  const store = await openPostgresStore(url, { schema, poolSize: 4 });
-  await store.migrate();
-  return {
-    store,
-    async dispose() {
-      await store.close();
-      await dropSchemas(url, [schema]);
-    },
-  };
+/** In-memory SQLite, or a fresh schema of the test PostgreSQL (see openTestStore). */
+export function openHarnessStore(backend: Backend = DEFAULT_BACKEND): ReturnType<typeof openTestStore> {
+  return openTestStore('webhooks', backend);
 }
 
 /** The real runtime, webhook service (delivering) and API over one store. */
