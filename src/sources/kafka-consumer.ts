@@ -296,6 +296,12 @@ class KafkaIngestion implements KafkaSource {
         this.aligner.reset(this.ownership.assigned());
         this.resumeAll();
         await this.primePartitions();
+        // The keys of partitions new to this instance are loaded now, not at their first batch: a
+        // partition with nothing more to deliver must still close its keys' quiet episodes (the
+        // checkpoint below flushes the engine, which closes them).
+        for (const state of this.ownership.assigned()) {
+          if (!state.owned && !(await this.load(state))) return;
+        }
         // Also without revocations: this checkpoints every key state with its offsets, so that the
         // next owner of any partition of ours starts exactly where this instance stopped.
         await this.runtime.revokePartitions(revoked);
@@ -372,23 +378,8 @@ class KafkaIngestion implements KafkaSource {
    * batch is then dropped and fetched again from the store's offset).
    */
   private async prepare(state: OwnedPartition, firstOffset: string, control: BatchControl): Promise<boolean> {
+    if (!(await this.load(state))) return false;
     const { topic, partition } = state;
-    let stored: bigint | undefined;
-    try {
-      const offsets = await this.runtime.store.getOffsets(this.config.groupId, topic);
-      const entry = offsets.find((offset) => offset.partition === partition);
-      stored = entry === undefined ? undefined : BigInt(entry.offset);
-      // A partition new to this instance, or one another instance has moved on meanwhile: its keys
-      // come from the store. A partition kept across the join keeps what memory has beyond the store.
-      if (!state.owned || state.position === undefined || (stored !== undefined && stored > state.position))
-        await this.runtime.assignPartitions([partition]);
-    } catch (error) {
-      this.fail(error, 'loading a partition from the store failed', { topic, partition });
-      return false;
-    }
-    state.owned = true;
-    if (stored !== undefined && (state.position === undefined || stored > state.position))
-      state.position = stored;
     const first = BigInt(firstOffset);
     if (state.position !== undefined && first > state.position) {
       if (!state.sought) {
@@ -409,6 +400,32 @@ class KafkaIngestion implements KafkaSource {
       state.position = first;
     }
     state.prepared = true;
+    return true;
+  }
+
+  /**
+   * Loads a partition's keys from the store and takes the store's offset as its position, unless
+   * this instance has been processing the partition all along (memory is then ahead of the store).
+   * False when the store failed (consumption then stops).
+   */
+  private async load(state: OwnedPartition): Promise<boolean> {
+    const { topic, partition } = state;
+    let stored: bigint | undefined;
+    try {
+      const offsets = await this.runtime.store.getOffsets(this.config.groupId, topic);
+      const entry = offsets.find((offset) => offset.partition === partition);
+      stored = entry === undefined ? undefined : BigInt(entry.offset);
+      // A partition new to this instance, or one another instance has moved on meanwhile: its keys
+      // come from the store. A partition kept across the join keeps what memory has beyond the store.
+      if (!state.owned || state.position === undefined || (stored !== undefined && stored > state.position))
+        await this.runtime.assignPartitions([partition]);
+    } catch (error) {
+      this.fail(error, 'loading a partition from the store failed', { topic, partition });
+      return false;
+    }
+    state.owned = true;
+    if (stored !== undefined && (state.position === undefined || stored > state.position))
+      state.position = stored;
     return true;
   }
 

@@ -259,6 +259,20 @@ describe('the Kafka source', () => {
     expect(runtime.processed.length).toBeGreaterThanOrEqual(250);
   });
 
+  it('loads the keys of newly assigned partitions at the join, before the checkpoint that closes quiet episodes', async () => {
+    // A partition with nothing more to deliver gets no batch: its keys must not wait for one.
+    const { kafka, runtime } = await joined([1, 2]);
+    expect(runtime.assigned).toEqual([[1], [2]]);
+    expect(runtime.revoked).toEqual([[]]);
+    kafka.consumer0.join({ [TOPIC]: [2] });
+    await settle();
+    kafka.consumer0.join({ [TOPIC]: [1, 2] });
+    await settle();
+    // Partition 1 came back: loaded again at once; partition 2 stayed and keeps what memory has.
+    expect(runtime.assigned).toEqual([[1], [2], [1]]);
+    expect(runtime.revoked).toEqual([[], [1], []]);
+  });
+
   it('checkpoints at every join and drops the keys of the partitions a join takes away', async () => {
     const { kafka, runtime } = await joined([1, 2]);
     expect(runtime.revoked).toEqual([[]]);
