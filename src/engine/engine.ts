@@ -424,6 +424,17 @@ export class Engine {
       return;
     }
     if (risk < this.openThreshold) return;
+    if (
+      episode !== undefined &&
+      episode.alert.status === 'open' &&
+      event.ts - episode.lastFindingTs > this.quietMs
+    ) {
+      // The key's previous episode went quiet before this finding: close it now. The periodic check
+      // may not have seen it yet (it runs as event time advances, and events of a Kafka partition that
+      // lags behind the others come after that), and the new episode takes the key's place.
+      this.openEpisodes.delete(event.keyId);
+      this.onChange(episode.close(this.quietMs));
+    }
     const opened = new Episode(event, this.limits);
     key.episode = opened;
     this.openEpisodes.set(event.keyId, key);

@@ -132,6 +132,24 @@ describe('Engine', () => {
     expect(changes.at(-1)?.alert.id).not.toBe(alert.id);
   });
 
+  it('closes a quiet episode when the key opens the next one, even if event time had already passed it', () => {
+    // A lagging Kafka partition: other keys' events moved event time far ahead, then this key's
+    // events arrive; no periodic check sees its first episode go quiet before the second opens.
+    const { engine, changes } = createEngine();
+    engine.process(event(600, 0, 0, 'other-key'));
+    engine.process(event(0, 950));
+    engine.process(event(300, 950));
+    const first = changes.find((change) => change.kind === 'opened')!.alert;
+    const closed = changes.filter((change) => change.kind === 'closed');
+    expect(closed.map((change) => change.alert.id)).toEqual([first.id]);
+    expect(closed[0]!.alert.closedAt).toBe('2026-11-03T11:00:00.000Z');
+    expect(changes.at(-1)?.kind).toBe('opened');
+    // The second episode is the one still open, and it closes in its turn.
+    engine.advanceTo(T0 + 600 * 60_000);
+    expect(changes.at(-1)?.kind).toBe('closed');
+    expect(changes.at(-1)?.alert.id).not.toBe(first.id);
+  });
+
   it('explains an alert with the evidence of the strongest finding of each detector', () => {
     const { engine, changes } = createEngine();
     engine.process(event(0, 300, 500));
