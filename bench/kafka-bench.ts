@@ -151,6 +151,8 @@ async function pipelineRuntime(onProcessed: (values: unknown[]) => void) {
   });
   const source: KafkaSourceRuntime = {
     store,
+    claimPartitions: (group, topic, partitions) => runtime.claimPartitions(group, topic, partitions),
+    takeLostPartitions: () => runtime.takeLostPartitions(),
     assignPartitions: (partitions) => runtime.assignPartitions(partitions),
     revokePartitions: (partitions) => runtime.revokePartitions(partitions),
     checkpoint: () => runtime.checkpoint(),

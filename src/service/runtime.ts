@@ -13,6 +13,7 @@ import { parseIp } from '../enrich/network.js';
 import { KeywatchError } from '../errors.js';
 import type { Rejection } from '../events/types.js';
 import type { KeywatchMetrics } from '../metrics.js';
+import { leaseKey } from '../store/leases.js';
 import type {
   AlertWrite,
   IngestBatchRecord,
@@ -20,6 +21,7 @@ import type {
   OffsetCheckpoint,
   OrgCheckpoint,
   OutboxMessage,
+  PartitionLease,
   StatusOutbox,
   Store,
 } from '../store/types.js';
@@ -87,6 +89,12 @@ export class Runtime implements KeywatchRuntime {
   private logSeq = 0;
   private batchesSinceCheckpoint = 0;
   private lastCheckpointAt = Date.now();
+  /** Leases this instance holds on Kafka partitions, by `leaseKey` (every commit is written under them). */
+  private readonly leases = new Map<string, PartitionLease>();
+  /** Partitions whose lease another instance took, not yet reported (takeLostPartitions). */
+  private readonly lostPartitions = new Set<number>();
+  /** Partitions whose lease another instance took, until this one claims them again or lets them go. */
+  private readonly fencedPartitions = new Set<number>();
   /** Consumed offsets not yet covered by a checkpoint (the last one per partition). */
   private readonly pendingOffsets = new Map<string, OffsetCheckpoint>();
   private restored = false;
@@ -381,6 +389,31 @@ export class Runtime implements KeywatchRuntime {
   }
 
   /**
+   * Kafka assigned these partitions of `topic` to this instance in consumer group `group`: takes
+   * their leases in the store, so that an instance that owned them before (and may have stalled
+   * without knowing it lost them) can no longer write their rows. Call before assignPartitions.
+   */
+  claimPartitions(group: string, topic: string, partitions: readonly number[]): Promise<void> {
+    return this.serialise(async () => {
+      for (const lease of await this.store.claimPartitions(group, topic, partitions, this.stream)) {
+        this.leases.set(leaseKey(lease), lease);
+        this.lostPartitions.delete(lease.partition);
+        this.fencedPartitions.delete(lease.partition);
+      }
+    });
+  }
+
+  /**
+   * Partitions lost since the last call: another instance claimed them, so their writes were left
+   * out of a commit and their keys dropped. The consumer should rejoin its group.
+   */
+  takeLostPartitions(): number[] {
+    const lost = [...this.lostPartitions].sort((a, b) => a - b);
+    this.lostPartitions.clear();
+    return lost;
+  }
+
+  /**
    * Checkpoints every changed key state now, with the offsets it covers (before a rebalance, or once
    * a stream has gone quiet), so that whoever processes next starts exactly where this instance is.
    */
@@ -399,17 +432,30 @@ export class Runtime implements KeywatchRuntime {
     return this.serialise(async () => {
       this.pipeline.flush();
       await this.commit({ checkpoint: true });
-      const revoked = new Set(partitions);
-      let dropped = 0;
-      for (const [keyId, partition] of this.keyPartitions) {
-        if (!revoked.has(partition)) continue;
-        this.pipeline.engine.dropKey(keyId);
-        this.keyPartitions.delete(keyId);
-        dropped++;
+      // Revoked partitions that another instance claimed first are not lost: they were going anyway.
+      for (const partition of partitions) {
+        this.lostPartitions.delete(partition);
+        this.fencedPartitions.delete(partition);
       }
-      this.metrics.keysTracked.set(this.pipeline.engine.keyCount);
-      return dropped;
+      const revoked = new Set(partitions);
+      for (const [key, lease] of this.leases) if (revoked.has(lease.partition)) this.leases.delete(key);
+      return this.forgetPartitions(revoked);
     });
+  }
+
+  /** Drops the keys of these partitions (revoked, or lost to another instance) and their pending offsets. */
+  private forgetPartitions(partitions: ReadonlySet<number>): number {
+    let dropped = 0;
+    for (const [keyId, partition] of this.keyPartitions) {
+      if (!partitions.has(partition)) continue;
+      this.pipeline.engine.dropKey(keyId);
+      this.keyPartitions.delete(keyId);
+      dropped++;
+    }
+    for (const [key, offset] of this.pendingOffsets)
+      if (partitions.has(offset.partition)) this.pendingOffsets.delete(key);
+    this.metrics.keysTracked.set(this.pipeline.engine.keyCount);
+    return dropped;
   }
 
   /** Stops taking work, commits what is pending. The store is closed by its owner. */
@@ -510,9 +556,11 @@ export class Runtime implements KeywatchRuntime {
       const episode = engine.key(change.alert.keyId)?.episode;
       const previous = alerts.get(change.alert.id);
       const newTimeline = episode?.alert.id === change.alert.id ? episode.takeNewTimeline() : [];
+      const partition = this.keyPartitions.get(change.alert.keyId);
       alerts.set(change.alert.id, {
         alert: structuredClone(change.alert),
         newTimeline: [...(previous?.newTimeline ?? []), ...newTimeline],
+        ...(partition !== undefined ? { partition } : {}),
       });
     }
     for (const offset of options.offsets ?? []) {
@@ -567,8 +615,9 @@ export class Runtime implements KeywatchRuntime {
       return;
     }
     const timer = this.metrics.storeLatency.startTimer({ operation: checkpoint ? 'checkpoint' : 'commit' });
+    let lost: ReadonlySet<number>;
     try {
-      await this.store.commit({
+      const result = await this.store.commit({
         alerts: [...alerts.values()],
         keyStates,
         orgStates,
@@ -579,7 +628,9 @@ export class Runtime implements KeywatchRuntime {
         ...(checkpoint && this.logSeq > 0
           ? { logCheckpoint: { stream: this.stream, seq: this.logSeq } }
           : {}),
+        ...(this.leases.size > 0 ? { leases: [...this.leases.values()] } : {}),
       });
+      lost = new Set(result.lostPartitions);
     } catch (error) {
       // The engine has processed what the store did not take: stop taking work; a restart recovers
       // from the last checkpoint and the event log (or the Kafka offsets) without loss.
@@ -595,7 +646,12 @@ export class Runtime implements KeywatchRuntime {
     timer();
     this.metrics.keysTracked.set(engine.keyCount);
     if (engine.watermark > 0) this.metrics.processingLag.set((Date.now() - engine.watermark) / 1000);
+    if (lost.size > 0) this.losePartitions(lost);
     for (const change of storedChanges) {
+      if (lost.size > 0) {
+        const partition = alerts.get(change.alert.id)?.partition;
+        if (partition !== undefined && lost.has(partition)) continue;
+      }
       for (const listener of this.listeners) {
         try {
           listener(change);
@@ -604,6 +660,27 @@ export class Runtime implements KeywatchRuntime {
         }
       }
     }
+  }
+
+  /**
+   * Another instance claimed these partitions: this one was taken out of the consumer group (it
+   * stalled past its session timeout, say) and the commit left their rows out. Their keys are dropped:
+   * the new owner goes on from the store, and this instance reloads them if it gets them back.
+   */
+  private losePartitions(partitions: ReadonlySet<number>): void {
+    // The stale leases stay: until a new claim replaces them, every later commit is fenced off these
+    // partitions too, whatever this instance goes on processing.
+    const dropped = this.forgetPartitions(partitions);
+    const news = [...partitions].filter((partition) => !this.fencedPartitions.has(partition));
+    for (const partition of partitions) {
+      this.lostPartitions.add(partition);
+      this.fencedPartitions.add(partition);
+    }
+    if (news.length > 0)
+      this.logger.warn(
+        { partitions: news, keysDropped: dropped },
+        'another instance has claimed these Kafka partitions: their writes were fenced off and their keys dropped',
+      );
   }
 
   private serialise<T>(work: () => Promise<T>): Promise<T> {

@@ -26,6 +26,10 @@ export interface KafkaSourceRuntime {
     offsets: OffsetCheckpoint[] | undefined,
     partitionOf?: (keyId: string) => number | undefined,
   ): Promise<IngestResult>;
+  /** Takes the store's leases of these partitions (fencing off their previous owner). */
+  claimPartitions(group: string, topic: string, partitions: readonly number[]): Promise<void>;
+  /** Partitions whose leases another instance claimed since the last call (their keys were dropped). */
+  takeLostPartitions(): number[];
   assignPartitions(partitions: readonly number[]): Promise<number>;
   revokePartitions(partitions: readonly number[]): Promise<number>;
   /** Checkpoints every changed key state with the offsets it covers. */
@@ -295,6 +299,14 @@ class KafkaIngestion implements KafkaSource {
         }
         this.aligner.reset(this.ownership.assigned());
         this.resumeAll();
+        this.forgetLost(this.runtime.takeLostPartitions());
+        // Leases first, then loading: once this instance holds a partition's lease, an instance that
+        // owned it before (stalled, say, and not yet aware it was replaced) can no longer write it.
+        for (const topic of this.config.topics) {
+          const partitions = ours[topic] ?? [];
+          if (partitions.length > 0)
+            await this.runtime.claimPartitions(this.config.groupId, topic, partitions);
+        }
         await this.primePartitions();
         // The keys of partitions new to this instance are loaded now, not at their first batch: a
         // partition with nothing more to deliver must still close its keys' quiet episodes (the
@@ -489,10 +501,43 @@ class KafkaIngestion implements KafkaSource {
     const tookMs = performance.now() - started;
     this.lastProcessedAt = performance.now();
     this.processedSinceCheckpoint += messages.length;
-    state.position = BigInt(next);
-    this.updateLag(state);
-    if (result.rejected.length > 0) await this.deadLetters.send(topic, partition, messages, result.rejected);
+    const lost = this.runtime.takeLostPartitions();
+    if (!lost.includes(partition)) {
+      state.position = BigInt(next);
+      this.updateLag(state);
+      if (result.rejected.length > 0)
+        await this.deadLetters.send(topic, partition, messages, result.rejected);
+    }
+    if (lost.length > 0) {
+      // Another instance holds partitions of ours: the group moved on without this instance (it
+      // stalled past its session timeout, say). Rejoin; what was lost is loaded again if assigned.
+      this.forgetLost(lost);
+      this.sourceMetrics.partitionsLost.inc(lost.length);
+      this.relaunch(
+        new KeywatchError(
+          'KW_ERR_UNAVAILABLE',
+          `Kafka partitions ${lost.join(', ')} were claimed by another instance`,
+        ),
+      );
+      return undefined;
+    }
     return this.backpressure.observe(tookMs);
+  }
+
+  /**
+   * Partitions whose leases another instance claimed (the runtime dropped their keys): they are no
+   * longer this instance's, and are loaded from the store again if a join assigns them.
+   */
+  private forgetLost(partitions: readonly number[]): void {
+    if (partitions.length === 0) return;
+    const lost = new Set(partitions);
+    for (const state of this.ownership.assigned()) {
+      if (!lost.has(state.partition)) continue;
+      state.owned = false;
+      state.prepared = false;
+      state.position = undefined;
+      this.aligner.drop(state);
+    }
   }
 
   /** Consumer lag: the end of the partition's log minus the next offset to process. */

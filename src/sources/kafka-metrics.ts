@@ -6,6 +6,7 @@ export interface KafkaSourceMetrics {
   deadLetterFailures: Counter<'topic'>;
   paused: Gauge;
   consumerRestarts: Counter;
+  partitionsLost: Counter;
 }
 
 function existing<T>(registry: Registry, name: string): T | undefined {
@@ -47,6 +48,13 @@ export function kafkaSourceMetrics(registry: Registry): KafkaSourceMetrics {
       new Counter({
         name: 'keywatch_kafka_consumer_restarts_total',
         help: 'Kafka consumers recreated after a crash the client did not recover from.',
+        registers,
+      }),
+    partitionsLost:
+      existing(registry, 'keywatch_kafka_partitions_lost_total') ??
+      new Counter({
+        name: 'keywatch_kafka_partitions_lost_total',
+        help: 'Partitions whose store lease another instance claimed while this one still processed them (their writes were fenced off; the consumer rejoined its group).',
         registers,
       }),
   };

@@ -8,8 +8,9 @@ import {
   TIMELINE_LIMIT,
   withKeptStatus,
 } from './alert-write.js';
+import { fenceBatch, leaseKey } from './leases.js';
 import { type AlertEventRow, appendAlertEventRows, insertOutboxRows } from './postgres-webhooks.js';
-import { type AlertWrite, INGEST_BATCH_RETENTION_MS, type StoreBatch } from './types.js';
+import { type AlertWrite, type CommitResult, INGEST_BATCH_RETENTION_MS, type StoreBatch } from './types.js';
 
 /** Rows per multi-row statement: big enough to amortise round trips, small enough to bound memory. */
 const ROWS_PER_STATEMENT = 5000;
@@ -21,7 +22,8 @@ const ALERTS_PER_STATEMENT = 1000;
  * Alerts are written in id order so that two instances touching the same alerts (during a rebalance)
  * lock them in the same order.
  */
-export async function writeBatch(client: pg.PoolClient, batch: StoreBatch): Promise<void> {
+export async function writeBatch(client: pg.PoolClient, unfenced: StoreBatch): Promise<CommitResult> {
+  const { batch, lostPartitions } = fenceBatch(unfenced, await leaseEpochs(client, unfenced));
   const alerts = mergeAlertWrites(batch.alerts).sort((left, right) =>
     compareText(left.alert.id, right.alert.id),
   );
@@ -64,6 +66,37 @@ export async function writeBatch(client: pg.PoolClient, batch: StoreBatch): Prom
   if (batch.outbox !== undefined) await insertOutboxRows(client, batch.outbox);
   // Last: it takes the lock that orders the change log, held until the commit.
   await appendAlertEventRows(client, alertEvents);
+  return { lostPartitions };
+}
+
+/**
+ * The stored epochs of the batch's leases, locked FOR SHARE until the commit: a claim of one of
+ * these partitions waits until this batch is written (or sees it was fenced off).
+ */
+async function leaseEpochs(client: pg.PoolClient, batch: StoreBatch): Promise<Map<string, number>> {
+  const current = new Map<string, number>();
+  const leases = batch.leases ?? [];
+  if (leases.length === 0) return current;
+  const rows = await client.query<{
+    consumer_group: string;
+    topic: string;
+    kafka_partition: number;
+    epoch: string;
+  }>(
+    `SELECT l.consumer_group, l.topic, l.kafka_partition, l.epoch
+FROM partition_leases AS l
+JOIN json_to_recordset($1::json) AS r("group" text, topic text, partition integer)
+  ON l.consumer_group = r."group" AND l.topic = r.topic AND l.kafka_partition = r.partition
+ORDER BY l.consumer_group, l.topic, l.kafka_partition
+FOR SHARE OF l`,
+    [JSON.stringify(leases.map(({ group, topic, partition }) => ({ group, topic, partition })))],
+  );
+  for (const row of rows.rows)
+    current.set(
+      leaseKey({ group: row.consumer_group, topic: row.topic, partition: row.kafka_partition }),
+      Number(row.epoch),
+    );
+  return current;
 }
 
 // In the three upserts below, DISTINCT ON keeps the last occurrence of a key within one statement

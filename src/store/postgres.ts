@@ -13,11 +13,13 @@ import {
   type AlertPage,
   type AlertQuery,
   type AlertStatusChange,
+  type CommitResult,
   type EventLogEntry,
   INGEST_BATCH_RETENTION_MS,
   type KeyCheckpoint,
   type OffsetCheckpoint,
   type OrgCheckpoint,
+  type PartitionLease,
   type StatusOutbox,
   type Store,
   type StoreBatch,
@@ -150,8 +152,31 @@ export class PostgresStore implements Store {
     });
   }
 
-  async commit(batch: StoreBatch): Promise<void> {
-    await this.#transaction('committing a batch', (client) => writeBatch(client, batch));
+  async commit(batch: StoreBatch): Promise<CommitResult> {
+    return this.#transaction('committing a batch', (client) => writeBatch(client, batch));
+  }
+
+  async claimPartitions(
+    group: string,
+    topic: string,
+    partitions: readonly number[],
+    owner: string,
+  ): Promise<PartitionLease[]> {
+    if (partitions.length === 0) return [];
+    // Waits for the commits that hold these leases (they lock them FOR SHARE): what they write lands
+    // before the claim, and nothing written under the old epochs lands after it.
+    const rows = await this.#query<{ kafka_partition: number; epoch: string }>(
+      'claiming partitions',
+      `INSERT INTO partition_leases AS l (consumer_group, topic, kafka_partition, epoch, owner, claimed_at)
+SELECT $1, $2, p, 1, $4, now() FROM unnest($3::integer[]) AS p ORDER BY p
+ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET epoch = l.epoch + 1, owner = EXCLUDED.owner,
+  claimed_at = EXCLUDED.claimed_at
+RETURNING kafka_partition, epoch`,
+      [group, topic, [...partitions], owner],
+    );
+    return rows
+      .map((row) => ({ group, topic, partition: row.kafka_partition, epoch: Number(row.epoch) }))
+      .sort((left, right) => left.partition - right.partition);
   }
 
   async getAlert(

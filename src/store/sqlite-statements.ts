@@ -78,6 +78,14 @@ export function prepareStatements(db: Database.Database) {
     selectOffsets: db.prepare(
       'SELECT kafka_partition, next_offset FROM offsets WHERE consumer_group = ? AND topic = ? ORDER BY kafka_partition',
     ),
+    claimLease: db.prepare(`
+      INSERT INTO partition_leases (consumer_group, topic, kafka_partition, epoch, owner, claimed_at) VALUES (?, ?, ?, 1, ?, ?)
+      ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET epoch = epoch + 1, owner = excluded.owner,
+        claimed_at = excluded.claimed_at
+      RETURNING epoch`),
+    selectLeaseEpoch: db.prepare(
+      'SELECT epoch FROM partition_leases WHERE consumer_group = ? AND topic = ? AND kafka_partition = ?',
+    ),
     selectPolicy: db.prepare('SELECT policy FROM policies WHERE key_id = ?'),
     upsertPolicy: db.prepare(`
       INSERT INTO policies (key_id, policy, updated_at) VALUES (?, ?, ?)

@@ -13,6 +13,7 @@ import {
   withKeptStatus,
 } from './alert-write.js';
 import { encodeAlertCursor } from './cursor.js';
+import { fenceBatch, leaseKey } from './leases.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { listAlertsSql, prepareStatements, type Statements } from './sqlite-statements.js';
 import { SqliteWebhookStore } from './sqlite-webhooks.js';
@@ -23,11 +24,13 @@ import {
   type AlertQuery,
   type AlertStatusChange,
   type AlertWrite,
+  type CommitResult,
   type EventLogEntry,
   INGEST_BATCH_RETENTION_MS,
   type KeyCheckpoint,
   type OffsetCheckpoint,
   type OrgCheckpoint,
+  type PartitionLease,
   type StatusOutbox,
   type Store,
   type StoreBatch,
@@ -101,7 +104,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   #statements: Statements | undefined;
   readonly #listStatements = new Map<string, Database.Statement>();
-  readonly #commitTransaction: (batch: StoreBatch) => void;
+  readonly #commitTransaction: (batch: StoreBatch) => CommitResult;
   readonly webhooks: SqliteWebhookStore;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -156,8 +159,29 @@ export class SqliteStore implements Store {
     }
   }
 
-  async commit(batch: StoreBatch): Promise<void> {
-    this.#run('committing a batch', () => this.#commitTransaction(batch));
+  async commit(batch: StoreBatch): Promise<CommitResult> {
+    return this.#run('committing a batch', () => this.#commitTransaction(batch));
+  }
+
+  async claimPartitions(
+    group: string,
+    topic: string,
+    partitions: readonly number[],
+    owner: string,
+  ): Promise<PartitionLease[]> {
+    return this.#run('claiming partitions', () => {
+      const statements = this.#prepared();
+      const now = new Date().toISOString();
+      const claim = this.#db.transaction(() =>
+        [...partitions]
+          .sort((left, right) => left - right)
+          .map((partition) => {
+            const row = statements.claimLease.get(group, topic, partition, owner, now) as { epoch: number };
+            return { group, topic, partition, epoch: row.epoch };
+          }),
+      );
+      return claim.immediate();
+    });
   }
 
   async getAlert(
@@ -397,9 +421,17 @@ export class SqliteStore implements Store {
     }
   }
 
-  #writeBatch(batch: StoreBatch): void {
+  #writeBatch(unfenced: StoreBatch): CommitResult {
     const statements = this.#prepared();
     const now = new Date().toISOString();
+    const current = new Map<string, number>();
+    for (const lease of unfenced.leases ?? []) {
+      const row = statements.selectLeaseEpoch.get(lease.group, lease.topic, lease.partition) as
+        | { epoch: number }
+        | undefined;
+      if (row !== undefined) current.set(leaseKey(lease), row.epoch);
+    }
+    const { batch, lostPartitions } = fenceBatch(unfenced, current);
     for (const write of batch.alerts) this.#writeAlert(statements, write, now);
     for (const checkpoint of batch.keyStates) {
       statements.upsertKeyState.run(
@@ -434,6 +466,7 @@ export class SqliteStore implements Store {
       statements.pruneIngestBatches.run(new Date(Date.parse(now) - INGEST_BATCH_RETENTION_MS).toISOString());
       statements.insertIngestBatch.run(batch.ingestBatch.id, batch.ingestBatch.result, now);
     }
+    return { lostPartitions };
   }
 
   #writeAlert(statements: Statements, write: AlertWrite, now: string): void {

@@ -30,6 +30,8 @@ export interface AlertPage {
 export interface AlertWrite {
   alert: Alert;
   newTimeline: TimelineEntry[];
+  /** Kafka partition of the alert's key, when consumed from Kafka (see `StoreBatch.leases`). */
+  partition?: number;
 }
 
 /** A key's engine state, versioned so a build with other state shapes can refuse or reset it. */
@@ -59,6 +61,26 @@ export interface OffsetCheckpoint {
   partition: number;
   /** The next offset to consume (Kafka's committed-offset convention). */
   offset: string;
+}
+
+/**
+ * An instance's claim on a Kafka partition's rows in the store (key states, offsets, alerts). Each
+ * claim raises the partition's epoch; a batch written under an older epoch is fenced off.
+ */
+export interface PartitionLease {
+  group: string;
+  topic: string;
+  partition: number;
+  epoch: number;
+}
+
+/** What a commit did not write. */
+export interface CommitResult {
+  /**
+   * Partitions whose lease the batch held but another instance has claimed since: the batch's key
+   * states, offsets and alerts of those partitions (and their webhook messages) were left out.
+   */
+  lostPartitions: number[];
 }
 
 /** Webhook event types (Standard Webhooks `type`). */
@@ -103,6 +125,12 @@ export interface StoreBatch {
   eventLog?: EventLogEntry;
   /** The key states of this batch cover the event log up to this entry: delete those rows. */
   logCheckpoint?: { stream: string; seq: number };
+  /**
+   * The partition leases this batch is written under (consuming from Kafka). A lease whose epoch is
+   * no longer the stored one was lost to another instance (this one stalled and was taken out of the
+   * consumer group): what the batch holds for that partition is not written.
+   */
+  leases?: PartitionLease[];
 }
 
 /** One logged batch of ingested events. */
@@ -148,9 +176,21 @@ export interface Store {
   migrate(): Promise<void>;
   /**
    * Writes a batch atomically: alerts upserted by id, timelines appended, states and offsets replaced,
-   * outbox messages added, and the alert change log appended (opened, escalated, closed).
+   * outbox messages added, and the alert change log appended (opened, escalated, closed). Rows of
+   * partitions whose lease was lost are left out (see `StoreBatch.leases`).
    */
-  commit(batch: StoreBatch): Promise<void>;
+  commit(batch: StoreBatch): Promise<CommitResult>;
+  /**
+   * Takes the leases of these partitions for `owner`, raising each one's epoch: from now on only
+   * batches written under the returned leases write those partitions' rows. Call before loading the
+   * partitions' key states.
+   */
+  claimPartitions(
+    group: string,
+    topic: string,
+    partitions: readonly number[],
+    owner: string,
+  ): Promise<PartitionLease[]>;
   getAlert(
     id: string,
   ): Promise<{ alert: Alert; timeline: TimelineEntry[]; statusHistory: AlertStatusChange[] } | undefined>;

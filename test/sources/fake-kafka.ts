@@ -164,8 +164,24 @@ export class FakeRuntime implements KafkaSourceRuntime {
     });
     return { accepted: values.length - rejected.length, rejected };
   }
+  /** Leases claimed, per call. */
+  claims: Array<{ group: string; topic: string; partitions: number[] }> = [];
+  /** What the next takeLostPartitions() returns (a test sets it to act as a fenced commit). */
+  lost: number[] = [];
+
+  /** Claims and loads in the order they happened (`claim 1,2`, `assign 1`). */
+  steps: string[] = [];
+
+  async claimPartitions(group: string, topic: string, partitions: readonly number[]): Promise<void> {
+    this.claims.push({ group, topic, partitions: [...partitions] });
+    this.steps.push(`claim ${partitions.join(',')}`);
+  }
+  takeLostPartitions(): number[] {
+    return this.lost.splice(0);
+  }
   async assignPartitions(partitions: readonly number[]): Promise<number> {
     this.assigned.push([...partitions]);
+    this.steps.push(`assign ${partitions.join(',')}`);
     return 0;
   }
   async revokePartitions(partitions: readonly number[]): Promise<number> {

@@ -273,6 +273,38 @@ describe('the Kafka source', () => {
     expect(runtime.revoked).toEqual([[], [1], []]);
   });
 
+  it('claims the store leases of all its partitions at every join, before loading any', async () => {
+    const { kafka, runtime } = await joined([1, 2]);
+    expect(runtime.claims).toEqual([{ group: 'g', topic: TOPIC, partitions: [1, 2] }]);
+    kafka.consumer0.join({ [TOPIC]: [2, 3] });
+    await settle();
+    // Kept partitions are claimed again too: another instance may have held them in between.
+    expect(runtime.steps).toEqual(['claim 1,2', 'assign 1', 'assign 2', 'claim 2,3', 'assign 3']);
+  });
+
+  it('rejoins its group when another instance claimed a partition of its own, and loads it again if assigned', async () => {
+    const { kafka, runtime, metrics } = await joined([0, 1], {
+      overrides: { retry: { initialRetryTimeMs: 20 } },
+    });
+    runtime.lost = [1];
+    await kafka.consumer0.deliver(TOPIC, 0, [message(0, 'a'), message(1, 'b')]);
+    await settle();
+    expect(runtime.processed).toEqual(['a', 'b']);
+    await vi.waitFor(() => expect(kafka.consumers).toHaveLength(2), { timeout: 2000 });
+    expect(kafka.consumers[0]!.stopped).toBe(true);
+    expect(await metrics.registry.getSingleMetricAsString('keywatch_kafka_partitions_lost_total')).toMatch(
+      /keywatch_kafka_partitions_lost_total 1$/m,
+    );
+    await settle();
+    kafka.consumer0.join({ [TOPIC]: [0, 1] });
+    await settle();
+    // Partition 0 stayed this instance's all along; partition 1's keys are loaded from the store again.
+    expect(runtime.steps.slice(runtime.steps.lastIndexOf('claim 0,1'))).toEqual(['claim 0,1', 'assign 1']);
+    await kafka.consumer0.deliver(TOPIC, 1, [message(0, 'c')]);
+    await settle();
+    expect(runtime.processed).toEqual(['a', 'b', 'c']);
+  });
+
   it('checkpoints at every join and drops the keys of the partitions a join takes away', async () => {
     const { kafka, runtime } = await joined([1, 2]);
     expect(runtime.revoked).toEqual([[]]);

@@ -623,6 +623,69 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       });
     });
 
+    describe('partition leases', () => {
+      const state = (keyId: string, partition: number, version = 'v1'): KeyCheckpoint => ({
+        keyId,
+        version,
+        state: { keyId },
+        lastSeen: 1,
+        partition,
+      });
+
+      it('raises a partition’s epoch with each claim, per group and topic', async () => {
+        const { store } = await fresh();
+        expect(await store.claimPartitions('g', 't', [1, 0], 'a')).toEqual([
+          { group: 'g', topic: 't', partition: 0, epoch: 1 },
+          { group: 'g', topic: 't', partition: 1, epoch: 1 },
+        ]);
+        expect(await store.claimPartitions('g', 't', [1], 'b')).toEqual([
+          { group: 'g', topic: 't', partition: 1, epoch: 2 },
+        ]);
+        expect(await store.claimPartitions('h', 't', [1], 'b')).toEqual([
+          { group: 'h', topic: 't', partition: 1, epoch: 1 },
+        ]);
+        expect(await store.claimPartitions('g', 't', [], 'b')).toEqual([]);
+      });
+
+      it('leaves out the rows of a partition another instance claimed since, and writes the rest', async () => {
+        const { store } = await fresh();
+        const stale = await store.claimPartitions('g', 't', [0, 1], 'a');
+        const fresher = await store.claimPartitions('g', 't', [1], 'b');
+        const batch = (version: string, leases: typeof stale): StoreBatch => ({
+          alerts: [
+            { alert: makeAlert(`a0-${version}`, 0, { keyId: 'k0' }), newTimeline: [], partition: 0 },
+            { alert: makeAlert(`a1-${version}`, 1, { keyId: 'k1' }), newTimeline: [], partition: 1 },
+            { alert: makeAlert(`http-${version}`, 2, { keyId: 'k2' }), newTimeline: [] },
+          ],
+          keyStates: [state('k0', 0, version), state('k1', 1, version)],
+          offsets: [
+            { group: 'g', topic: 't', partition: 0, offset: `10${version.length}` },
+            { group: 'g', topic: 't', partition: 1, offset: `20${version.length}` },
+          ],
+          leases,
+        });
+
+        expect(await store.commit(batch('zombie', stale))).toEqual({ lostPartitions: [1] });
+        expect((await store.getKeyState('k0'))?.version).toBe('zombie');
+        expect(await store.getKeyState('k1')).toBeUndefined();
+        expect(await store.getOffsets('g', 't')).toEqual([
+          { group: 'g', topic: 't', partition: 0, offset: '106' },
+        ]);
+        expect(await store.getAlert('a0-zombie')).toBeDefined();
+        expect(await store.getAlert('a1-zombie')).toBeUndefined();
+        expect(await store.getAlert('http-zombie')).toBeDefined();
+
+        // The new owner writes its partition; a batch without leases (HTTP ingest) is not fenced.
+        expect(await store.commit(batch('new', fresher))).toEqual({ lostPartitions: [] });
+        expect((await store.getKeyState('k1'))?.version).toBe('new');
+        expect(await store.getAlert('a1-new')).toBeDefined();
+        expect(await store.commit({ alerts: [], keyStates: [state('k1', 1, 'plain')] })).toEqual({
+          lostPartitions: [],
+        });
+        expect((await store.getKeyState('k1'))?.version).toBe('plain');
+      });
+    });
+
     describe('atomic batches', () => {
       it('leaves nothing behind when a batch fails midway', async () => {
         const { store, rawRows } = await fresh();

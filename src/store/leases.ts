@@ -1,0 +1,39 @@
+import type { PartitionLease, StoreBatch } from './types.js';
+
+/**
+ * The part of `batch` that may be written, given the stored epoch of each partition it holds a
+ * lease on (`current`, keyed by `leaseKey`; absent when never claimed). A lease with another epoch
+ * was lost: key states, offsets and alerts of that partition are dropped, and the webhook messages
+ * of dropped alerts with them. Rows without a partition (HTTP ingest, org states) are kept.
+ */
+export function fenceBatch(
+  batch: StoreBatch,
+  current: ReadonlyMap<string, number>,
+): { batch: StoreBatch; lostPartitions: number[] } {
+  const lost = new Set<number>();
+  for (const lease of batch.leases ?? []) {
+    if (current.get(leaseKey(lease)) !== lease.epoch) lost.add(lease.partition);
+  }
+  if (lost.size === 0) return { batch, lostPartitions: [] };
+  const kept = (partition: number | undefined) => partition === undefined || !lost.has(partition);
+  const alerts = batch.alerts.filter((write) => kept(write.partition));
+  const droppedAlerts = new Set(
+    batch.alerts.filter((write) => !kept(write.partition)).map((write) => write.alert.id),
+  );
+  const fenced: StoreBatch = {
+    ...batch,
+    alerts,
+    keyStates: batch.keyStates.filter((state) => kept(state.partition)),
+  };
+  if (batch.offsets !== undefined) fenced.offsets = batch.offsets.filter((offset) => kept(offset.partition));
+  if (batch.outbox !== undefined)
+    fenced.outbox = batch.outbox.filter(
+      (message) => message.alertId === undefined || !droppedAlerts.has(message.alertId),
+    );
+  return { batch: fenced, lostPartitions: [...lost].sort((a, b) => a - b) };
+}
+
+/** Map key of a lease's partition. */
+export function leaseKey(lease: Pick<PartitionLease, 'group' | 'topic' | 'partition'>): string {
+  return `${lease.group}\u0000${lease.topic}\u0000${lease.partition}`;
+}
