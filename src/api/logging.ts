@@ -16,6 +16,9 @@ export const API_LOG_REDACT_PATHS = [
   '*.secret',
   '*.*.token',
   '*.*.secret',
+  'secretsKey',
+  '*.secretsKey',
+  '*.*.secretsKey',
 ];
 
 /** The API's child of the service logger, with secrets redacted. */

@@ -25,5 +25,6 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown
       .filter((network) => network !== '');
     set('webhooks', 'allowNetworks', networks);
   }
+  if (env.KEYWATCH_WEBHOOK_SECRETS_KEY) set('webhooks', 'secretsKey', env.KEYWATCH_WEBHOOK_SECRETS_KEY);
   return overrides;
 }

@@ -133,6 +133,22 @@ export const WebhooksConfig = Type.Object(
       default: 120,
       description: 'A subscription whose deliveries have all failed for this long is disabled.',
     }),
+    secretsKey: Type.String({
+      default: '',
+      maxLength: 128,
+      description:
+        'Key that encrypts the signing secrets of webhook subscriptions in the store (AES-256-GCM): 32 ' +
+        'random bytes in base64 or hex (openssl rand -base64 32), the same on every instance of one ' +
+        'database. Secrets stored in clear before it was set are encrypted at start. Empty: secrets ' +
+        'are stored as given (start-up warns). Env KEYWATCH_WEBHOOK_SECRETS_KEY.',
+    }),
+    previousSecretsKeys: Type.Array(Type.String({ maxLength: 128 }), {
+      default: [],
+      maxItems: 8,
+      description:
+        'Former secretsKey values, to change the key: secrets encrypted with them are read and ' +
+        'encrypted again with secretsKey at start; remove them once every instance has restarted.',
+    }),
     previousSecretHours: Type.Number({
       minimum: 0,
       default: 24,

@@ -11,6 +11,7 @@ import { type WebhookMetrics, webhookMetrics } from './metrics.js';
 import { createOutboxHook, createStatusOutboxHook } from './outbox-hook.js';
 import { randomMessageId, standardBody } from './payload.js';
 import { sampleAlert } from './sample-alert.js';
+import { createSecretBox, resealSecrets, type SecretBox, withSealedSecrets } from './secret-box.js';
 import { createSender, type Sender } from './sender.js';
 import { webhookHeaders } from './signing.js';
 import { slackBody } from './slack-format.js';
@@ -63,6 +64,7 @@ export class WebhookService {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #sender: Sender;
+  readonly #box: SecretBox;
   readonly #worker: DeliveryWorker;
   #timers: NodeJS.Timeout[] = [];
   #detach: (() => void) | undefined;
@@ -75,8 +77,9 @@ export class WebhookService {
     this.#logger = logger;
     this.#now = options.now ?? Date.now;
     this.metrics = webhookMetrics(options.metricsRegistry ?? new Registry());
+    this.#box = createSecretBox(config.secretsKey, config.previousSecretsKeys);
     this.subscriptions = new SubscriptionRegistry({
-      store: store.webhooks,
+      store: withSealedSecrets(store.webhooks, this.#box),
       policy,
       logger,
       previousSecretHours: config.previousSecretHours,
@@ -120,8 +123,25 @@ export class WebhookService {
    */
   static async create(options: WebhookServiceOptions): Promise<WebhookService> {
     const service = new WebhookService(options, createAddressPolicy(options.config.allowNetworks));
+    await service.#sealStoredSecrets();
     await service.subscriptions.syncConfig(options.config.subscriptions);
     return service;
+  }
+
+  /** Encrypts the stored signing secrets with the configured key, or warns that they are in clear. */
+  async #sealStoredSecrets(): Promise<void> {
+    const count = await resealSecrets(this.#store.webhooks, this.#box);
+    if (count === 0) return;
+    if (this.#box.enabled)
+      this.#logger.info(
+        { subscriptions: count },
+        'webhook signing secrets encrypted with webhooks.secretsKey',
+      );
+    else
+      this.#logger.warn(
+        { subscriptions: count },
+        'webhook signing secrets are stored unencrypted: set webhooks.secretsKey (KEYWATCH_WEBHOOK_SECRETS_KEY)',
+      );
   }
 
   /**

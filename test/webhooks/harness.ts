@@ -11,10 +11,18 @@ import { WebhookService } from '../../src/webhooks/service.js';
 import { makeAlert, TEST_SERVER_CONFIG } from '../api/helper.js';
 import { type Backend, DEFAULT_BACKEND, openTestStore } from '../helpers/store.js';
 
-/** Webhook settings for tests: loopback receivers allowed, retries in milliseconds. */
+/** The key the webhook tests encrypt stored signing secrets with (32 bytes, base64). */
+export const TEST_SECRETS_KEY = Buffer.alloc(32, 7).toString('base64');
+
+/**
+ * Webhook settings for tests: loopback receivers allowed, retries in milliseconds, and signing
+ * secrets encrypted in the store (so every delivery test also signs with a secret that went through
+ * the encryption).
+ */
 export function testWebhooksConfig(overrides: Partial<WebhooksConfig> = {}): WebhooksConfig {
   return defaultWebhooksConfig({
     allowNetworks: ['127.0.0.0/8'],
+    secretsKey: TEST_SECRETS_KEY,
     retryScheduleMs: [0, 200, 400, 400, 400],
     retryJitter: 0,
     pollIntervalMs: 50,
