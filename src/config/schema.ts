@@ -114,6 +114,14 @@ export const EngineConfig = Type.Object(
       default: 120,
       description: 'An alert episode closes after this much event time without findings.',
     }),
+    keyRetentionDays: Type.Number({
+      exclusiveMinimum: 0,
+      default: 90,
+      description:
+        'A key unused for this much event time is forgotten (memory and store; its alerts stay). If it ' +
+        'is used again it starts afresh, as a new key of its organisation: after that long its profile ' +
+        'would be stale anyway, and keys that are rotated away would otherwise be kept for ever.',
+    }),
     openThreshold: Type.Number({
       minimum: 0,
       maximum: 1,

@@ -79,6 +79,14 @@ export interface EngineOptions {
 
 const TZ_VOTE_CAP = 64;
 const CLOSE_CHECK_INTERVAL_MS = 60_000;
+/** How often (in event time) keys unused for longer than the retention are looked for. */
+const RETENTION_SWEEP_INTERVAL_MS = 6 * 3_600_000;
+/**
+ * A sweep drops a key only this long after its retention ran out. What defines the result is the
+ * check at the key's next event (keyState); the margin keeps a sweep from dropping a key that an
+ * event arriving behind the watermark (other Kafka partitions ahead) would still have found.
+ */
+const RETENTION_SWEEP_MARGIN_MS = 7 * 86_400_000;
 
 /**
  * The per-key engine: runs every detector over each event, combines the findings of a key that are
@@ -96,6 +104,7 @@ export class Engine {
   private readonly weights: number[];
   private readonly combineWindowMs: number;
   private readonly quietMs: number;
+  private readonly retentionMs: number;
   private readonly openThreshold: number;
   private readonly limits;
   private readonly onChange: (change: AlertChange) => void;
@@ -107,6 +116,9 @@ export class Engine {
   private readonly changedOrgs: Set<string> | undefined;
   private readonly batchKeys: Set<string> | undefined;
   private nextCloseCheck = Number.NEGATIVE_INFINITY;
+  private nextRetentionSweep = Number.NEGATIVE_INFINITY;
+  /** Keys forgotten since the last takeChanges (their stored state goes too); only with `trackChanges`. */
+  private readonly forgottenKeys: Set<string> | undefined;
   private keySetVersion = 0;
   private sortedKeys: { version: number; ids: string[] } | undefined;
   private watermarkTs = Number.NEGATIVE_INFINITY;
@@ -118,6 +130,7 @@ export class Engine {
     this.hasOrgDetectors = detectors.some((detector) => detector.definition.initialOrgState !== undefined);
     this.combineWindowMs = config.engine.combineWindowMinutes * 60_000;
     this.quietMs = config.engine.episodeQuietMinutes * 60_000;
+    this.retentionMs = config.engine.keyRetentionDays * 86_400_000;
     this.openThreshold = config.engine.openThreshold;
     this.limits = {
       maxTimelineEntries: config.engine.maxTimelineEntries,
@@ -131,6 +144,7 @@ export class Engine {
     this.changedKeys = options.trackChanges ? new Set() : undefined;
     this.changedOrgs = options.trackChanges ? new Set() : undefined;
     this.batchKeys = options.trackChanges ? new Set() : undefined;
+    this.forgottenKeys = options.trackChanges ? new Set() : undefined;
     this.context = {
       policy: { allowCidrs: [], allowCountries: [] },
       keyEvents: 0,
@@ -243,13 +257,18 @@ export class Engine {
     this.closeQuietEpisodes(this.watermarkTs);
   }
 
-  /** Keys (and orgs) changed since the last call; only with `trackChanges`. */
-  takeChanges(): { keys: string[]; orgs: string[] } {
+  /**
+   * Keys (and orgs) changed since the last call, and keys forgotten since (past the retention, and
+   * not used again since); only with `trackChanges`.
+   */
+  takeChanges(): { keys: string[]; orgs: string[]; forgotten: string[] } {
     const keys = [...(this.changedKeys ?? [])];
     const orgs = [...(this.changedOrgs ?? [])];
+    const forgotten = [...(this.forgottenKeys ?? [])].filter((keyId) => !this.keys.has(keyId));
     this.changedKeys?.clear();
     this.changedOrgs?.clear();
-    return { keys, orgs };
+    this.forgottenKeys?.clear();
+    return { keys, orgs, forgotten };
   }
 
   /** Keys that processed events since the last call (one batch); only with `trackChanges`. */
@@ -349,6 +368,12 @@ export class Engine {
 
   private keyState(event: EnrichedEvent): KeyState {
     let key = this.keys.get(event.keyId);
+    // Unused for longer than the retention: forgotten, whether or not a sweep has dropped it yet (so
+    // that the result never depends on when sweeps ran).
+    if (key !== undefined && event.ts - key.lastSeenSec * 1000 > this.retentionMs) {
+      this.forget(event.keyId, key);
+      key = undefined;
+    }
     if (key === undefined) {
       key = {
         org: event.orgId === undefined ? undefined : this.org(event.orgId),
@@ -450,5 +475,19 @@ export class Engine {
         this.onChange(episode.close(this.quietMs));
       }
     }
+    if (now >= this.nextRetentionSweep) {
+      this.nextRetentionSweep = now + RETENTION_SWEEP_INTERVAL_MS;
+      for (const [keyId, key] of this.keys) {
+        if (now - key.lastSeenSec * 1000 > this.retentionMs + RETENTION_SWEEP_MARGIN_MS)
+          this.forget(keyId, key);
+      }
+    }
+  }
+
+  /** Forgets a key past the retention: its episode (long quiet by then) closes, its state goes. */
+  private forget(keyId: string, key: KeyState): void {
+    if (this.openEpisodes.delete(keyId)) this.onChange(key.episode!.close(this.quietMs));
+    this.dropKey(keyId);
+    this.forgottenKeys?.add(keyId);
   }
 }

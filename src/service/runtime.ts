@@ -575,8 +575,14 @@ export class Runtime implements KeywatchRuntime {
     const keyStates: KeyCheckpoint[] = [];
     const orgStates: OrgCheckpoint[] = [];
     let offsets: OffsetCheckpoint[] = [];
+    const forgottenKeys: Array<{ keyId: string; partition?: number }> = [];
     if (checkpoint) {
-      const { keys, orgs } = engine.takeChanges();
+      const { keys, orgs, forgotten } = engine.takeChanges();
+      for (const keyId of forgotten) {
+        const partition = this.keyPartitions.get(keyId);
+        this.keyPartitions.delete(keyId);
+        forgottenKeys.push(partition === undefined ? { keyId } : { keyId, partition });
+      }
       for (const keyId of keys) {
         const snapshot = engine.snapshotKey(keyId);
         if (snapshot === undefined) continue;
@@ -606,6 +612,7 @@ export class Runtime implements KeywatchRuntime {
     if (
       alerts.size === 0 &&
       keyStates.length === 0 &&
+      forgottenKeys.length === 0 &&
       orgStates.length === 0 &&
       offsets.length === 0 &&
       eventLog === undefined &&
@@ -620,6 +627,7 @@ export class Runtime implements KeywatchRuntime {
       const result = await this.store.commit({
         alerts: [...alerts.values()],
         keyStates,
+        ...(forgottenKeys.length > 0 ? { forgottenKeys } : {}),
         orgStates,
         ...(offsets.length > 0 ? { offsets } : {}),
         ...(options.ingestBatch ? { ingestBatch: options.ingestBatch } : {}),

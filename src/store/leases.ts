@@ -3,7 +3,7 @@ import type { PartitionLease, StoreBatch } from './types.js';
 /**
  * The part of `batch` that may be written, given the stored epoch of each partition it holds a
  * lease on (`current`, keyed by `leaseKey`; absent when never claimed). A lease with another epoch
- * was lost: key states, offsets and alerts of that partition are dropped, and the webhook messages
+ * was lost: key states (written or forgotten), offsets and alerts of that partition are dropped, and the webhook messages
  * of dropped alerts with them. Rows without a partition (HTTP ingest, org states) are kept.
  */
 export function fenceBatch(
@@ -25,6 +25,8 @@ export function fenceBatch(
     alerts,
     keyStates: batch.keyStates.filter((state) => kept(state.partition)),
   };
+  if (batch.forgottenKeys !== undefined)
+    fenced.forgottenKeys = batch.forgottenKeys.filter((key) => kept(key.partition));
   if (batch.offsets !== undefined) fenced.offsets = batch.offsets.filter((offset) => kept(offset.partition));
   if (batch.outbox !== undefined)
     fenced.outbox = batch.outbox.filter(

@@ -35,6 +35,11 @@ export async function writeBatch(client: pg.PoolClient, unfenced: StoreBatch): P
     // The checkpoints are serialised as they are: their property names are the recordset's columns.
     await client.query(UPSERT_KEY_STATES, [JSON.stringify(chunk)]);
   }
+  for (const chunk of chunks(batch.forgottenKeys ?? [], ROWS_PER_STATEMENT)) {
+    await client.query('DELETE FROM key_states WHERE key_id = ANY($1::text[])', [
+      chunk.map((key) => key.keyId),
+    ]);
+  }
   for (const chunk of chunks(batch.orgStates ?? [], ROWS_PER_STATEMENT)) {
     await client.query(UPSERT_ORG_STATES, [JSON.stringify(chunk)]);
   }

@@ -78,6 +78,7 @@ export function prepareStatements(db: Database.Database) {
     selectOffsets: db.prepare(
       'SELECT kafka_partition, next_offset FROM offsets WHERE consumer_group = ? AND topic = ? ORDER BY kafka_partition',
     ),
+    deleteKeyState: db.prepare('DELETE FROM key_states WHERE key_id = ?'),
     claimLease: db.prepare(`
       INSERT INTO partition_leases (consumer_group, topic, kafka_partition, epoch, owner, claimed_at) VALUES (?, ?, ?, 1, ?, ?)
       ON CONFLICT (consumer_group, topic, kafka_partition) DO UPDATE SET epoch = epoch + 1, owner = excluded.owner,

@@ -444,6 +444,7 @@ export class SqliteStore implements Store {
         now,
       );
     }
+    for (const { keyId } of batch.forgottenKeys ?? []) statements.deleteKeyState.run(keyId);
     for (const checkpoint of batch.orgStates ?? []) {
       statements.upsertOrgState.run(
         checkpoint.orgId,

@@ -115,6 +115,8 @@ export const INGEST_BATCH_RETENTION_MS = 24 * 3_600_000;
 export interface StoreBatch {
   alerts: AlertWrite[];
   keyStates: KeyCheckpoint[];
+  /** Keys forgotten (past `engine.keyRetentionDays`): their stored state is deleted. */
+  forgottenKeys?: Array<{ keyId: string; partition?: number }>;
   orgStates?: OrgCheckpoint[];
   offsets?: OffsetCheckpoint[];
   /** The ingest request this batch came from, so a retry of it is answered without reprocessing. */

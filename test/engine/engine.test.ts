@@ -65,8 +65,10 @@ function event(minutes: number, a = 0, b = 0, keyId = 'k1'): EnrichedEvent {
   };
 }
 
-function createEngine(extra: DetectorDefinition<never>[] = []) {
-  const config = loadConfig();
+function createEngine(extra: DetectorDefinition<never>[] = [], keyRetentionDays?: number) {
+  const config = loadConfig(
+    keyRetentionDays === undefined ? {} : { overrides: { engine: { keyRetentionDays } } },
+  );
   const changes: AlertChange[] = [];
   const definitions = [scoreFromStatus('a', 'status'), scoreFromStatus('b', 'bytesIn'), ...extra];
   const engine = new Engine({
@@ -206,5 +208,66 @@ describe('Engine', () => {
     snapshot.detectors.a = [0, { seen: 99 }];
     const other = createEngine();
     expect(other.engine.restoreKey('k1', snapshot).resetDetectors).toEqual(['a']);
+  });
+
+  describe('key retention', () => {
+    const DAY = 24 * 60;
+    const stream = [
+      event(0, 0, 0, 'k1'),
+      event(1, 0, 0, 'k1'),
+      event(0.5, 0, 0, 'k2'),
+      // k1 comes back after 31 days: past a 30-day retention, so it starts afresh.
+      event(31 * DAY, 0, 0, 'k1'),
+      event(31 * DAY + 1, 400, 400, 'k1'),
+      // Event time runs on with another key (k2 is never used again).
+      event(50 * DAY, 0, 0, 'k3'),
+    ];
+
+    it('starts a key afresh when it is used again after the retention, and forgets keys nobody uses', () => {
+      const { engine } = createEngine([], 30);
+      for (const item of stream.slice(0, 3)) engine.process(item);
+      expect(engine.snapshotKey('k1')?.events).toBe(2);
+      engine.takeChanges();
+      engine.process(stream[3]!);
+      expect(engine.snapshotKey('k1')?.events).toBe(1);
+      expect(engine.snapshotKey('k1')?.firstSeen).toBe(stream[3]!.ts);
+      // k1 was forgotten and is back: it is written, not deleted.
+      expect(engine.takeChanges()).toMatchObject({ keys: ['k1'], forgotten: [] });
+      // k2's memory goes at a sweep once it is a week past the retention (30 + 7 days).
+      engine.process(stream[4]!);
+      expect(engine.key('k2')).toBeDefined();
+      engine.process(stream[5]!);
+      expect(engine.key('k2')).toBeUndefined();
+      expect(engine.takeChanges().forgotten).toEqual(['k2']);
+    });
+
+    it('gives a returning key the same alerts whether a sweep dropped it before or not', () => {
+      const back = 37.1 * DAY;
+      const returning = [event(back, 400, 400, 'k1'), event(back + 2, 400, 0, 'k1')];
+      const run = (otherKeyAt: number) => {
+        const { engine, changes } = createEngine([], 30);
+        engine.process(event(0, 0, 0, 'k1'));
+        // Another key's event runs a sweep; sweeps then wait 6 hours of event time.
+        engine.process(event(otherKeyAt, 0, 0, 'k3'));
+        const dropped = engine.key('k1') === undefined;
+        for (const item of returning) engine.process(item);
+        return { dropped, alerts: changes.filter((c) => c.alert.keyId === 'k1').map((c) => c.alert) };
+      };
+      // At 36.9 days k1 is not a week past its retention yet: kept, and found stale when it returns.
+      const lazy = run(36.9 * DAY);
+      // At 37.05 days the sweep drops k1 before it returns.
+      const swept = run(37.05 * DAY);
+      expect([lazy.dropped, swept.dropped]).toEqual([false, true]);
+      expect(lazy.alerts.length).toBeGreaterThan(0);
+      expect(swept.alerts).toEqual(lazy.alerts);
+    });
+
+    it('keeps keys for 90 days by default', () => {
+      expect(loadConfig().engine.keyRetentionDays).toBe(90);
+      const { engine } = createEngine();
+      engine.process(event(0, 0, 0, 'k1'));
+      engine.process(event(89 * DAY, 0, 0, 'k1'));
+      expect(engine.snapshotKey('k1')?.events).toBe(2);
+    });
   });
 });

@@ -23,6 +23,7 @@ function batch(): StoreBatch {
       { keyId: 'k1', version: 'v', state: null, lastSeen: 0, partition: 1 },
       { keyId: 'k-http', version: 'v', state: null, lastSeen: 0 },
     ],
+    forgottenKeys: [{ keyId: 'f0', partition: 0 }, { keyId: 'f1', partition: 1 }, { keyId: 'f-http' }],
     orgStates: [{ orgId: 'o', version: 'v', state: null }],
     offsets: [
       { group: 'g', topic: 't', partition: 0, offset: '1' },
@@ -56,6 +57,7 @@ describe('fenceBatch', () => {
     expect(kept.alerts.map((write) => write.alert.id)).toEqual(['a0']);
     expect(kept.keyStates.map((state) => state.keyId)).toEqual(['k0', 'k-http']);
     expect(kept.offsets?.map((offset) => offset.partition)).toEqual([0]);
+    expect(kept.forgottenKeys?.map((key) => key.keyId)).toEqual(['f0', 'f-http']);
     expect(kept.outbox?.map((message) => message.id)).toEqual(['m0', 'test']);
     expect(kept.orgStates).toHaveLength(1);
   });

@@ -536,6 +536,26 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         expect(await store.loadKeyStates()).toEqual([checkpoint('k-a', 4, { n: 3 })]);
       });
 
+      it('deletes the states of forgotten keys, in the same batch as other writes', async () => {
+        const { store } = await fresh();
+        const state = (keyId: string): KeyCheckpoint => ({
+          keyId,
+          version: 'v1',
+          state: { keyId },
+          lastSeen: 1,
+        });
+        await store.commit({ alerts: [], keyStates: [state('a'), state('b'), state('c')] });
+        await store.commit({
+          alerts: [],
+          keyStates: [state('d')],
+          forgottenKeys: [{ keyId: 'a' }, { keyId: 'c', partition: 2 }, { keyId: 'never-stored' }],
+        });
+        expect((await store.loadKeyStates()).map((checkpoint) => checkpoint.keyId).sort()).toEqual([
+          'b',
+          'd',
+        ]);
+      });
+
       it('stores thousands of key states in one batch and loads them all back', async () => {
         const { store } = await fresh();
         const states = Array.from({ length: 12_345 }, (_, index) =>
