@@ -18,6 +18,7 @@ const SERVER = {
   requestTimeoutMs: 120_000,
   rateLimit: { max: 1_000_000, timeWindowMs: 60_000 },
   tokens: [],
+  trustProxy: [],
 };
 
 /** The API over a real runtime and SQLite store, listening on a free loopback port. */

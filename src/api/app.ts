@@ -2,6 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Static } from 'typebox';
 import type { ServerConfig } from '../config/schema.js';
+import { createCidrMatcher, parseIp } from '../enrich/network.js';
+import { KeywatchError } from '../errors.js';
 import type { KeywatchMetrics } from '../metrics.js';
 import type { KeywatchRuntime } from '../service/types.js';
 import { defaultWebhooksConfig } from '../webhooks/config.js';
@@ -26,7 +28,7 @@ import { strictValidatorCompiler } from './validator-compiler.js';
 /** The server settings the API uses (`server` section of the configuration). */
 export type ApiServerConfig = Pick<
   Static<typeof ServerConfig>,
-  'bodyLimitBytes' | 'maxEventsPerRequest' | 'requestTimeoutMs' | 'rateLimit' | 'tokens'
+  'bodyLimitBytes' | 'maxEventsPerRequest' | 'requestTimeoutMs' | 'rateLimit' | 'tokens' | 'trustProxy'
 >;
 
 export interface BuildAppOptions {
@@ -58,7 +60,9 @@ export const ADMIN_TOKEN_NAME = 'admin (KEYWATCH_API_TOKEN)';
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { runtime, config } = options;
+  const trustProxy = trustedProxies(config.trustProxy);
   const app = Fastify({
+    ...(trustProxy ? { trustProxy } : {}),
     ...(options.logger
       ? { loggerInstance: apiLogger(options.logger) as FastifyBaseLogger }
       : { logger: false }),
@@ -112,4 +116,23 @@ function routesOnlyWebhooks(
     config: defaultWebhooksConfig(),
     logger: logger ? logger.child({ component: 'webhooks' }) : pino({ enabled: false }),
   });
+}
+
+/**
+ * Fastify's trustProxy for `server.trustProxy`: whether the hop at `address` is a proxy whose
+ * X-Forwarded-For entry is believed. Undefined when the list is empty (the header is ignored).
+ */
+export function trustedProxies(ranges: readonly string[]): ((address: string) => boolean) | undefined {
+  if (ranges.length === 0) return undefined;
+  let matches: (ip: string) => boolean;
+  try {
+    matches = createCidrMatcher(ranges);
+  } catch (error) {
+    throw new KeywatchError(
+      'KW_ERR_CONFIG_INVALID',
+      `Invalid configuration: setting "server.trustProxy" ${(error as Error).message}`,
+      { setting: 'server.trustProxy' },
+    );
+  }
+  return (address) => parseIp(address) !== null && matches(address);
 }

@@ -25,6 +25,12 @@ export function overridesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown
       .filter((network) => network !== '');
     set('webhooks', 'allowNetworks', networks);
   }
+  if (env.KEYWATCH_TRUST_PROXY) {
+    const proxies = env.KEYWATCH_TRUST_PROXY.split(',')
+      .map((proxy) => proxy.trim())
+      .filter((proxy) => proxy !== '');
+    set('server', 'trustProxy', proxies);
+  }
   if (env.KEYWATCH_WEBHOOK_SECRETS_KEY) set('webhooks', 'secretsKey', env.KEYWATCH_WEBHOOK_SECRETS_KEY);
   return overrides;
 }

@@ -226,6 +226,15 @@ export const ServerConfig = Type.Object(
       default: 30_000,
       description: 'Requests taking longer are answered 408 and their sockets closed.',
     }),
+    trustProxy: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      default: [],
+      maxItems: 64,
+      description:
+        'Addresses or CIDR ranges of the reverse proxies in front of Keywatch (a load balancer, an ' +
+        'ingress). A request from one of them counts as coming from the client address its ' +
+        'X-Forwarded-For names (rate limits per address, logs); from anyone else X-Forwarded-For is ' +
+        'ignored. Empty: it is always ignored. Env KEYWATCH_TRUST_PROXY, comma-separated.',
+    }),
     rateLimit: Type.Object(
       {
         max: Type.Integer({ minimum: 1, default: 600, description: 'Requests per client per time window.' }),

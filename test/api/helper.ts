@@ -16,6 +16,7 @@ export const TEST_SERVER_CONFIG: ApiServerConfig = {
   requestTimeoutMs: 30_000,
   rateLimit: { max: 100_000, timeWindowMs: 60_000 },
   tokens: [],
+  trustProxy: [],
 };
 
 export interface TestApp {

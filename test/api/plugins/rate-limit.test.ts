@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { trustedProxies } from '../../../src/api/app.js';
+import { overridesFromEnv } from '../../../src/config/env.js';
+import { loadConfig } from '../../../src/config/load.js';
 import { buildTestApp, errorOf, type TestApp } from '../helper.js';
 
 const MAX = 3;
@@ -54,5 +57,48 @@ describe('rate limiting', () => {
       statuses.push((await t.app.inject({ method: 'GET', url: `/wp-admin/${attempt}` })).statusCode);
     }
     expect(statuses).toEqual([404, 404, 404, 429]);
+  });
+
+  test('counts clients behind a trusted proxy by the address X-Forwarded-For names, and nobody else’s', async () => {
+    const proxied = await buildTestApp({
+      config: { rateLimit: { max: 2, timeWindowMs: 60_000 }, trustProxy: ['10.0.0.0/8'] },
+    });
+    try {
+      const from = (remoteAddress: string, client: string) =>
+        proxied.app.inject({
+          method: 'GET',
+          url: '/v1/alerts',
+          remoteAddress,
+          headers: { 'x-forwarded-for': client },
+        });
+      // Through the load balancer: each client has its own budget.
+      const first = [await from('10.1.2.3', '203.0.113.1'), await from('10.1.2.3', '203.0.113.1')];
+      expect(first.map((response) => response.statusCode)).toEqual([401, 401]);
+      expect((await from('10.1.2.3', '203.0.113.1')).statusCode).toBe(429);
+      expect((await from('10.1.2.3', '203.0.113.2')).statusCode).toBe(401);
+      // From an address that is not a trusted proxy the header is ignored: one budget for the sender.
+      expect((await from('198.51.100.9', '203.0.113.3')).statusCode).toBe(401);
+      expect((await from('198.51.100.9', '203.0.113.4')).statusCode).toBe(401);
+      expect((await from('198.51.100.9', '203.0.113.5')).statusCode).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  test('stops start-up naming server.trustProxy when a range is not one', () => {
+    expect(() => trustedProxies(['10.0.0.0/33'])).toThrow(/"server\.trustProxy"/);
+    expect(trustedProxies([])).toBeUndefined();
+    const trusted = trustedProxies(['10.0.0.0/8', '2001:db8::/32'])!;
+    expect(
+      ['10.9.8.7', '2001:db8::1', '11.0.0.1', 'not-an-address'].map((address) => trusted(address)),
+    ).toEqual([true, true, false, false]);
+  });
+
+  test('reads KEYWATCH_TRUST_PROXY as a comma-separated list', () => {
+    const config = loadConfig({
+      overrides: overridesFromEnv({ KEYWATCH_TRUST_PROXY: '10.0.0.0/8, 192.0.2.1' }),
+    });
+    expect(config.server.trustProxy).toEqual(['10.0.0.0/8', '192.0.2.1']);
+    expect(loadConfig().server.trustProxy).toEqual([]);
   });
 });
