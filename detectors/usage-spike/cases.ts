@@ -174,6 +174,18 @@ export const usageSpikeCases: DetectorCase<UsageSpikeConfig>[] = [
     events: [...settledKey, ...burst(afterSettled + 5 * MINUTE_MS, 11, 2_000, { status: 401, bytesOut: 90 })],
   },
   {
+    // The first minute (6 failures) stays under the floor of 10; it must not become the "recent
+    // peak" that the next minute's 11 failures are compared with.
+    name: 'an error burst that ramps up (6 failures, then 11 the next minute) is high by its second minute',
+    expect: 'fire',
+    minScore: 0.7,
+    events: [
+      ...settledKey,
+      ...burst(afterSettled + 5 * MINUTE_MS, 6, 5_000, { status: 401, bytesOut: 90 }),
+      ...burst(afterSettled + 6 * MINUTE_MS, 11, 2_000, { status: 403, bytesOut: 90 }),
+    ],
+  },
+  {
     name: 'steady traffic of a settled key stays quiet',
     expect: 'quiet',
     events: [

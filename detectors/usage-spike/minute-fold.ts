@@ -40,7 +40,7 @@ export function advanceToMinute(
     return state;
   }
   const learning = finished - stats[FIRST_MINUTE]! < prepared.learningMinutes;
-  learnPeak(stats, next - finished, prepared);
+  learnPeak(stats, next - finished, learning, prepared);
   learnMinute(stats, learning, prepared);
   stats[ACTIVE_MINUTES]!++;
 
@@ -111,13 +111,25 @@ export function learnMinute(stats: UsageStats, learning: boolean, prepared: Usag
  * Remembers the highest minute of recent weeks per metric, decayed over the `elapsed` minutes until
  * the next counted one.
  */
-export function learnPeak(stats: UsageStats, elapsed: number, prepared: UsageSpikePrepared): void {
+export function learnPeak(
+  stats: UsageStats,
+  elapsed: number,
+  learning: boolean,
+  prepared: UsageSpikePrepared,
+): void {
   const decay = decayOver(prepared.peakRetentionPowers, prepared.peakRetention, elapsed);
   for (let metric = 0; metric < METRICS.length; metric++) {
     const value = stats[COUNT + metric]!;
     const current = stats[PEAK + metric]!;
-    // A minute that paged is not learned: a ten-minute attack must not become the new normal.
-    const learned = reportedScore(stats, metric) > LEARNING_SCORE_CEILING ? current : value;
+    // A minute that paged is not learned: a ten-minute attack must not become the new normal. Nor is
+    // a settled key's minute far above both its peak and its level (an outlier that stayed under the
+    // floors): a burst that ramps up (6 failed calls, then 11, then 16) must not lift the peak it is
+    // compared with minute by minute. Usual peaks, within peakFactor of the last, are learned.
+    const outlier =
+      !learning &&
+      value > prepared.peakFactor * current &&
+      value - stats[MEAN + metric]! > prepared.zThreshold * Math.sqrt(Math.max(stats[VARIANCE + metric]!, 1));
+    const learned = outlier || reportedScore(stats, metric) > LEARNING_SCORE_CEILING ? current : value;
     // Two decimals keep the checkpoint small; peaks are compared with a factor, not exactly.
     stats[PEAK + metric] = Math.round(Math.max(current, learned) * decay * 100) / 100;
   }
