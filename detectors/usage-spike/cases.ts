@@ -110,6 +110,14 @@ const settledKey = traffic({
 /** Wednesday 06:00 UTC, the minute after the settled history (past the two days of learning). */
 const afterSettled = START + SETTLED_MINUTES * MINUTE_MS;
 
+/** The settled key plus, every two hours, one call returning a 400 kB export. */
+const exportingKey = [
+  ...settledKey,
+  ...Array.from({ length: Math.floor(SETTLED_MINUTES / 120) }, (_, index) =>
+    burst(START + (index * 120 + 60) * MINUTE_MS + 30_000, 1, 0, { bytesOut: 400_000 }),
+  ).flat(),
+].sort((left, right) => left.ts - right.ts);
+
 /** A busy key: 40 calls a minute for two days, then a whole day at 1.6 times that, smoothly. */
 const busierDay = [
   ...traffic({ fromMinute: 0, minutes: 2 * DAY_MINUTES, rate: () => 40, seed: 2 }),
@@ -184,6 +192,13 @@ export const usageSpikeCases: DetectorCase<UsageSpikeConfig>[] = [
       ...burst(afterSettled + 5 * MINUTE_MS, 6, 5_000, { status: 401, bytesOut: 90 }),
       ...burst(afterSettled + 6 * MINUTE_MS, 11, 2_000, { status: 403, bytesOut: 90 }),
     ],
+  },
+  {
+    // Its largest minutes carry about 510 kB; 1.3 MB is 2.6× that: within bytesPeakFactor (3).
+    name: 'a key that exports 400 kB every two hours sending 1.2 MB once is informational at most',
+    expect: 'quiet',
+    maxScore: 0.45,
+    events: [...exportingKey, ...burst(afterSettled + 5 * MINUTE_MS, 1, 0, { bytesOut: 1_200_000 })],
   },
   {
     name: 'steady traffic of a settled key stays quiet',

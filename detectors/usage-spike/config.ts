@@ -59,6 +59,12 @@ export const usageSpikeConfigSchema = Type.Object(
       description:
         'A settled key pages only when a minute exceeds this multiple of its highest minute of recent weeks (keys whose volume is naturally bursty, such as batch jobs, stay quiet on their usual peaks).',
     }),
+    bytesPeakFactor: Type.Number({
+      default: 3,
+      minimum: 1,
+      description:
+        'peakFactor for the volume of response bytes, which is more heavy-tailed than call counts (a batch job exporting a larger file than usual); exfiltration is usually many times any earlier minute.',
+    }),
     peakHalfLifeDays: Type.Number({
       default: 14,
       exclusiveMinimum: 0,

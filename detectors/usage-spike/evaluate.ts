@@ -109,7 +109,7 @@ function withReport(
   return withStats(state, reported);
 }
 
-/** Whether the minute stays within `peakFactor` × the key's highest minute of recent weeks. */
+/** Whether the minute stays within `peakFactor` (`bytesPeakFactor` for bytes) × the key's highest minute of recent weeks. */
 export function withinRecentPeak(
   stats: UsageStats,
   metric: number,
@@ -117,7 +117,7 @@ export function withinRecentPeak(
   prepared: UsageSpikePrepared,
 ): boolean {
   const peak = stats[PEAK + metric]!;
-  return peak > 0 && observed <= prepared.peakFactor * peak;
+  return peak > 0 && observed <= prepared.peakFactors[metric]! * peak;
 }
 
 function passesFloor(

@@ -127,7 +127,7 @@ export function learnPeak(
     // compared with minute by minute. Usual peaks, within peakFactor of the last, are learned.
     const outlier =
       !learning &&
-      value > prepared.peakFactor * current &&
+      value > prepared.peakFactors[metric]! * current &&
       value - stats[MEAN + metric]! > prepared.zThreshold * Math.sqrt(Math.max(stats[VARIANCE + metric]!, 1));
     const learned = outlier || reportedScore(stats, metric) > LEARNING_SCORE_CEILING ? current : value;
     // Two decimals keep the checkpoint small; peaks are compared with a factor, not exactly.

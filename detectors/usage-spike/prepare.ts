@@ -14,6 +14,8 @@ export interface UsageSpikePrepared extends UsageSpikeConfig {
   retentionPowers: Float64Array;
   /** `peakRetention ** k` for short gaps of `k` minutes. */
   peakRetentionPowers: Float64Array;
+  /** Per metric (see METRICS), the multiple of the recent peak a settled key must exceed to page. */
+  peakFactors: number[];
   /** Shared resolver of local hour-of-week (DST-exact, cached per zone and UTC hour). */
   localTime: LocalTimeResolver;
 }
@@ -39,6 +41,7 @@ export function prepareUsageSpike(
     peakRetention,
     retentionPowers: powers(retention),
     peakRetentionPowers: powers(peakRetention),
+    peakFactors: [config.peakFactor, config.bytesPeakFactor, config.peakFactor],
     localTime,
   };
 }
