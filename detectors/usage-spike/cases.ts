@@ -110,13 +110,17 @@ const settledKey = traffic({
 /** Wednesday 06:00 UTC, the minute after the settled history (past the two days of learning). */
 const afterSettled = START + SETTLED_MINUTES * MINUTE_MS;
 
+function timeOf(event: CaseEvent): number {
+  return typeof event.ts === 'number' ? event.ts : Date.parse(event.ts);
+}
+
 /** The settled key plus, every two hours, one call returning a 400 kB export. */
 const exportingKey = [
   ...settledKey,
   ...Array.from({ length: Math.floor(SETTLED_MINUTES / 120) }, (_, index) =>
     burst(START + (index * 120 + 60) * MINUTE_MS + 30_000, 1, 0, { bytesOut: 400_000 }),
   ).flat(),
-].sort((left, right) => left.ts - right.ts);
+].sort((left, right) => timeOf(left) - timeOf(right));
 
 /** A busy key: 40 calls a minute for two days, then a whole day at 1.6 times that, smoothly. */
 const busierDay = [
