@@ -2,8 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { Static } from 'typebox';
 import type { ServerConfig } from '../config/schema.js';
-import { createCidrMatcher, parseIp } from '../enrich/network.js';
-import { KeywatchError } from '../errors.js';
+import { cidrMatcherOfSetting, parseIp } from '../enrich/network.js';
 import type { KeywatchMetrics } from '../metrics.js';
 import type { KeywatchRuntime } from '../service/types.js';
 import { defaultWebhooksConfig } from '../webhooks/config.js';
@@ -124,15 +123,6 @@ function routesOnlyWebhooks(
  */
 export function trustedProxies(ranges: readonly string[]): ((address: string) => boolean) | undefined {
   if (ranges.length === 0) return undefined;
-  let matches: (ip: string) => boolean;
-  try {
-    matches = createCidrMatcher(ranges);
-  } catch (error) {
-    throw new KeywatchError(
-      'KW_ERR_CONFIG_INVALID',
-      `Invalid configuration: setting "server.trustProxy" ${(error as Error).message}`,
-      { setting: 'server.trustProxy' },
-    );
-  }
+  const matches = cidrMatcherOfSetting(ranges, 'server.trustProxy');
   return (address) => parseIp(address) !== null && matches(address);
 }

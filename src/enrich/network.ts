@@ -287,6 +287,27 @@ function wordMask(bits: number): number {
 }
 
 /**
+ * createCidrMatcher for the ranges of a configuration setting: a bad range stops start-up with
+ * KW_ERR_CONFIG_INVALID naming `setting`.
+ *
+ * @example const trusted = cidrMatcherOfSetting(config.server.trustProxy, 'server.trustProxy');
+ */
+export function cidrMatcherOfSetting(
+  cidrs: readonly string[],
+  setting: string,
+): (ip: ParsedIp | string) => boolean {
+  try {
+    return createCidrMatcher(cidrs);
+  } catch (error) {
+    throw new KeywatchError(
+      'KW_ERR_CONFIG_INVALID',
+      `Invalid configuration: setting "${setting}" ${(error as Error).message}`,
+      { setting },
+    );
+  }
+}
+
+/**
  * Compiles CIDR ranges once into a cheap membership test. A bare address means that one address;
  * host bits after the prefix are ignored (`10.1.2.3/8` is `10.0.0.0/8`). IPv4 ranges become merged,
  * sorted uint32 intervals searched by bisection; IPv6 ranges are compared as four masked words. An

@@ -1,5 +1,10 @@
-import { createCidrMatcher, intToIpv4, type ParsedIp, parseIp } from '../enrich/network.js';
-import { KeywatchError } from '../errors.js';
+import {
+  cidrMatcherOfSetting,
+  createCidrMatcher,
+  intToIpv4,
+  type ParsedIp,
+  parseIp,
+} from '../enrich/network.js';
 
 /**
  * Address ranges webhooks never reach unless allowed: everything that is not the public internet. An
@@ -52,16 +57,7 @@ export interface AddressPolicy {
  * policy.refusal('10.1.2.3'); // '10.1.2.3 is a private address'
  */
 export function createAddressPolicy(allowNetworks: readonly string[]): AddressPolicy {
-  let allowed: (ip: ParsedIp) => boolean;
-  try {
-    allowed = createCidrMatcher(allowNetworks);
-  } catch (error) {
-    throw new KeywatchError(
-      'KW_ERR_CONFIG_INVALID',
-      `Invalid configuration: setting "webhooks.allowNetworks" ${(error as Error).message}`,
-      { setting: 'webhooks.allowNetworks' },
-    );
-  }
+  const allowed = cidrMatcherOfSetting(allowNetworks, 'webhooks.allowNetworks');
   const refused = REFUSED_RANGES.map(([reason, ranges]) => [reason, createCidrMatcher(ranges)] as const);
   const reasonOf = (ip: ParsedIp): string | undefined => {
     for (const [reason, matches] of refused) if (matches(ip)) return reason;
