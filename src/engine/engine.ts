@@ -457,8 +457,7 @@ export class Engine {
       // The key's previous episode went quiet before this finding: close it now. The periodic check
       // may not have seen it yet (it runs as event time advances, and events of a Kafka partition that
       // lags behind the others come after that), and the new episode takes the key's place.
-      this.openEpisodes.delete(event.keyId);
-      this.onChange(episode.close(this.quietMs));
+      this.closeEpisode(event.keyId, episode);
     }
     const opened = new Episode(event, this.limits);
     key.episode = opened;
@@ -470,10 +469,7 @@ export class Engine {
     this.nextCloseCheck = now + CLOSE_CHECK_INTERVAL_MS;
     for (const [keyId, key] of this.openEpisodes) {
       const episode = key.episode!;
-      if (now - episode.lastFindingTs > this.quietMs) {
-        this.openEpisodes.delete(keyId);
-        this.onChange(episode.close(this.quietMs));
-      }
+      if (now - episode.lastFindingTs > this.quietMs) this.closeEpisode(keyId, episode);
     }
     if (now >= this.nextRetentionSweep) {
       this.nextRetentionSweep = now + RETENTION_SWEEP_INTERVAL_MS;
@@ -486,8 +482,14 @@ export class Engine {
 
   /** Forgets a key past the retention: its episode (long quiet by then) closes, its state goes. */
   private forget(keyId: string, key: KeyState): void {
-    if (this.openEpisodes.delete(keyId)) this.onChange(key.episode!.close(this.quietMs));
+    if (this.openEpisodes.has(keyId)) this.closeEpisode(keyId, key.episode!);
     this.dropKey(keyId);
     this.forgottenKeys?.add(keyId);
+  }
+
+  /** Closes a key's open episode after its quiet period, and reports the change. */
+  private closeEpisode(keyId: string, episode: Episode): void {
+    this.openEpisodes.delete(keyId);
+    this.onChange(episode.close(this.quietMs));
   }
 }

@@ -89,12 +89,13 @@ export class Runtime implements KeywatchRuntime {
   private logSeq = 0;
   private batchesSinceCheckpoint = 0;
   private lastCheckpointAt = Date.now();
-  /** Leases this instance holds on Kafka partitions, by `leaseKey` (every commit is written under them). */
-  private readonly leases = new Map<string, PartitionLease>();
+  /**
+   * Leases this instance holds on Kafka partitions, by `leaseKey` (every commit is written under
+   * them); `stale` once another instance has claimed the partition since.
+   */
+  private readonly leases = new Map<string, PartitionLease & { stale?: boolean }>();
   /** Partitions whose lease another instance took, not yet reported (takeLostPartitions). */
   private readonly lostPartitions = new Set<number>();
-  /** Partitions whose lease another instance took, until this one claims them again or lets them go. */
-  private readonly fencedPartitions = new Set<number>();
   /** Consumed offsets not yet covered by a checkpoint (the last one per partition). */
   private readonly pendingOffsets = new Map<string, OffsetCheckpoint>();
   private restored = false;
@@ -398,7 +399,6 @@ export class Runtime implements KeywatchRuntime {
       for (const lease of await this.store.claimPartitions(group, topic, partitions, this.stream)) {
         this.leases.set(leaseKey(lease), lease);
         this.lostPartitions.delete(lease.partition);
-        this.fencedPartitions.delete(lease.partition);
       }
     });
   }
@@ -433,10 +433,7 @@ export class Runtime implements KeywatchRuntime {
       this.pipeline.flush();
       await this.commit({ checkpoint: true });
       // Revoked partitions that another instance claimed first are not lost: they were going anyway.
-      for (const partition of partitions) {
-        this.lostPartitions.delete(partition);
-        this.fencedPartitions.delete(partition);
-      }
+      for (const partition of partitions) this.lostPartitions.delete(partition);
       const revoked = new Set(partitions);
       for (const [key, lease] of this.leases) if (revoked.has(lease.partition)) this.leases.delete(key);
       return this.forgetPartitions(revoked);
@@ -679,14 +676,16 @@ export class Runtime implements KeywatchRuntime {
     // The stale leases stay: until a new claim replaces them, every later commit is fenced off these
     // partitions too, whatever this instance goes on processing.
     const dropped = this.forgetPartitions(partitions);
-    const news = [...partitions].filter((partition) => !this.fencedPartitions.has(partition));
-    for (const partition of partitions) {
-      this.lostPartitions.add(partition);
-      this.fencedPartitions.add(partition);
+    const news = new Set<number>();
+    for (const lease of this.leases.values()) {
+      if (!partitions.has(lease.partition) || lease.stale) continue;
+      lease.stale = true;
+      news.add(lease.partition);
     }
-    if (news.length > 0)
+    for (const partition of partitions) this.lostPartitions.add(partition);
+    if (news.size > 0)
       this.logger.warn(
-        { partitions: news, keysDropped: dropped },
+        { partitions: [...news].sort((a, b) => a - b), keysDropped: dropped },
         'another instance has claimed these Kafka partitions: their writes were fenced off and their keys dropped',
       );
   }

@@ -16,10 +16,12 @@ export function fenceBatch(
   }
   if (lost.size === 0) return { batch, lostPartitions: [] };
   const kept = (partition: number | undefined) => partition === undefined || !lost.has(partition);
-  const alerts = batch.alerts.filter((write) => kept(write.partition));
-  const droppedAlerts = new Set(
-    batch.alerts.filter((write) => !kept(write.partition)).map((write) => write.alert.id),
-  );
+  const alerts: StoreBatch['alerts'] = [];
+  const droppedAlerts = new Set<string>();
+  for (const write of batch.alerts) {
+    if (kept(write.partition)) alerts.push(write);
+    else droppedAlerts.add(write.alert.id);
+  }
   const fenced: StoreBatch = {
     ...batch,
     alerts,
