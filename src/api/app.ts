@@ -79,6 +79,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (options.adminToken !== undefined) {
     await runtime.store.ensureToken({ name: ADMIN_TOKEN_NAME, scopes: ['admin'], token: options.adminToken });
   }
+  // PostgreSQL: opens the connection that listens for token revocations now, not at the first request.
+  runtime.store.tokenStamp();
   const verifier = createTokenVerifier({
     store: runtime.store,
     configuredTokens: config.tokens,

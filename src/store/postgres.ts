@@ -42,6 +42,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const KEY_STATES_PER_READ = 10_000;
 const TOKEN_TOUCH_INTERVAL_MS = 60_000;
 const MAX_TOKEN_LENGTH = 512;
+/** NOTIFY channel of token revocations; the payload is the schema (one deployment per schema). */
+const TOKEN_CHANNEL = 'keywatch_tokens';
 
 /**
  * A database URL fit for messages and logs: scheme, user, host, port and database, never the password.
@@ -85,6 +87,16 @@ export class PostgresStore implements Store {
   readonly #target: string;
   #closed = false;
   readonly webhooks: PostgresWebhookStore;
+  readonly #onBackgroundError: (error: Error) => void;
+  /** Connection settings of the pool, for the connection that listens for token revocations. */
+  readonly #connection: pg.ClientConfig;
+  /** The connection that LISTENs for token revocations: opened by the first tokenStamp(). */
+  #tokenListener: pg.Client | undefined;
+  #tokenListening = false;
+  /** Bumped by every revocation notice and every (re)connection of the listener. */
+  #tokenGeneration = 0;
+  #tokenRetryMs = 0;
+  #tokenRetryTimer: NodeJS.Timeout | undefined;
 
   constructor(url: string, options: PostgresStoreOptions = {}) {
     const schema = options.schema ?? 'public';
@@ -97,15 +109,16 @@ export class PostgresStore implements Store {
     }
     this.#schema = schema;
     this.#target = redactDatabaseUrl(url);
-    this.#pool = new pg.Pool({
+    this.#connection = {
       connectionString: url,
-      max: options.poolSize ?? 10,
       application_name: 'keywatch',
       connectionTimeoutMillis: 10_000,
       // Every connection resolves table names in the configured schema, so SQL stays unqualified.
       options: `-c search_path=${schema}`,
-    });
+    };
+    this.#pool = new pg.Pool({ ...this.#connection, max: options.poolSize ?? 10 });
     const onBackgroundError = options.onBackgroundError ?? (() => {});
+    this.#onBackgroundError = onBackgroundError;
     // Without a listener an idle connection's error would crash the process.
     this.#pool.on('error', (error) => onBackgroundError(error));
     this.webhooks = new PostgresWebhookStore({
@@ -448,12 +461,64 @@ RETURNING kafka_partition, epoch`,
   }
 
   async revokeToken(id: string): Promise<boolean> {
-    const rows = await this.#query<{ id: string }>(
-      'revoking a token',
-      'UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id',
-      [id],
-    );
-    return rows.length > 0;
+    const revoked = await this.#transaction('revoking a token', async (client) => {
+      const { rowCount } = await client.query(
+        'UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL',
+        [id],
+      );
+      // Delivered at commit to every instance listening (tokenStamp), so none keeps trusting it.
+      if (rowCount !== 0) await client.query('SELECT pg_notify($1, $2)', [TOKEN_CHANNEL, this.#schema]);
+      return rowCount !== 0;
+    });
+    if (revoked) this.#tokenGeneration++;
+    return revoked;
+  }
+
+  tokenStamp(): string | undefined {
+    if (this.#closed) return undefined;
+    if (this.#tokenListener === undefined && this.#tokenRetryTimer === undefined) this.#listenForTokens();
+    return this.#tokenListening ? String(this.#tokenGeneration) : undefined;
+  }
+
+  /**
+   * Opens the connection that LISTENs for token revocations (of this schema); while it is down,
+   * tokenStamp() is undefined and it reconnects after 1 s, doubling up to 30 s.
+   */
+  #listenForTokens(): void {
+    const client = new pg.Client({ ...this.#connection, application_name: 'keywatch-token-listener' });
+    this.#tokenListener = client;
+    const lost = (error?: Error) => {
+      if (this.#tokenListener !== client) return;
+      this.#tokenListener = undefined;
+      this.#tokenListening = false;
+      void client.end().catch(() => {});
+      if (this.#closed) return;
+      if (error !== undefined) this.#onBackgroundError(error);
+      this.#tokenRetryMs = Math.min(30_000, Math.max(1000, this.#tokenRetryMs * 2));
+      this.#tokenRetryTimer = setTimeout(() => {
+        this.#tokenRetryTimer = undefined;
+        if (!this.#closed) this.#listenForTokens();
+      }, this.#tokenRetryMs);
+      this.#tokenRetryTimer.unref();
+    };
+    client.on('error', (error) => lost(error));
+    client.on('end', () => lost());
+    client.on('notification', (notice) => {
+      if (notice.channel === TOKEN_CHANNEL && notice.payload === this.#schema) this.#tokenGeneration++;
+    });
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${TOKEN_CHANNEL}`))
+      .then(
+        () => {
+          if (this.#tokenListener !== client) return;
+          // Tokens may have been revoked while nobody listened: what callers remember is stale.
+          this.#tokenGeneration++;
+          this.#tokenListening = true;
+          this.#tokenRetryMs = 0;
+        },
+        (error: Error) => lost(error),
+      );
   }
 
   async ping(): Promise<void> {
@@ -463,6 +528,11 @@ RETURNING kafka_partition, epoch`,
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#tokenRetryTimer);
+    const listener = this.#tokenListener;
+    this.#tokenListener = undefined;
+    this.#tokenListening = false;
+    await listener?.end().catch(() => {});
     await this.#pool.end();
   }
 

@@ -106,6 +106,9 @@ export class SqliteStore implements Store {
   readonly #listStatements = new Map<string, Database.Statement>();
   readonly #commitTransaction: (batch: StoreBatch) => CommitResult;
   readonly webhooks: SqliteWebhookStore;
+  /** Tokens this connection revoked (part of tokenStamp). */
+  #tokenRevocations = 0;
+  #dataVersion: Database.Statement | undefined;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     const inMemory = path === ':memory:';
@@ -401,10 +404,20 @@ export class SqliteStore implements Store {
   }
 
   async revokeToken(id: string): Promise<boolean> {
-    return this.#run(
+    const revoked = this.#run(
       'revoking a token',
       () => this.#prepared().revokeToken.run(new Date().toISOString(), id).changes > 0,
     );
+    if (revoked) this.#tokenRevocations++;
+    return revoked;
+  }
+
+  tokenStamp(): string | undefined {
+    if (!this.#db.open) return undefined;
+    // data_version changes when another connection (another process: the CLI, an operator's script)
+    // has committed to the file; this connection's own revocations are counted here.
+    this.#dataVersion ??= this.#db.prepare('PRAGMA data_version').pluck();
+    return `${this.#dataVersion.get() as number}:${this.#tokenRevocations}`;
   }
 
   async ping(): Promise<void> {

@@ -224,6 +224,13 @@ export interface Store {
   verifyToken(token: string): Promise<TokenRecord | undefined>;
   listTokens(): Promise<TokenRecord[]>;
   revokeToken(id: string): Promise<boolean>;
+  /**
+   * A value that changes whenever a token may have been revoked since it was read, by this process or
+   * another one sharing the database (SQLite: the file changed; PostgreSQL: a notification). Undefined
+   * while that cannot be known (PostgreSQL: the listening connection is down): callers must then not
+   * trust what they remember of tokens. Synchronous and cheap: it is read on every API request.
+   */
+  tokenStamp(): string | undefined;
   /** Webhook subscriptions, outbox, delivery attempts and the alert change log of the live stream. */
   readonly webhooks: WebhookStore;
   /** Round-trip latency probe for readiness. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { expect, vi } from 'vitest';
 import { type ApiServerConfig, buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Alert, TimelineEntry } from '../../src/engine/types.js';
@@ -54,6 +55,8 @@ export async function buildTestApp(
     write: (await store.createToken({ name: 'writer', scopes: ['write'] })).token,
     admin: (await store.createToken({ name: 'administrator', scopes: ['admin'] })).token,
   };
+  // PostgreSQL: tokens are remembered between requests only once the store listens for revocations.
+  await vi.waitFor(() => expect(store.tokenStamp()).toBeDefined(), { timeout: 10_000 });
   const app = await buildApp({
     runtime,
     metrics,

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { openPostgresStore, redactDatabaseUrl } from '../../src/store/postgres.js';
 import { dropSchemas, postgresUrlForTests, uniqueSchemaName } from '../helpers/postgres.js';
@@ -36,7 +36,11 @@ describeStoreContract('PostgreSQL', async () => {
   const schema = newSchema();
   const store = await openPostgresStore(url, { schema, poolSize: 4 });
   await store.migrate();
-  return { store, rawRows: (sql) => readRows(schema, sql) };
+  return {
+    store,
+    rawRows: (sql) => readRows(schema, sql),
+    openAnother: () => openPostgresStore(url, { schema, poolSize: 2 }),
+  };
 });
 
 describe('PostgreSQL store', () => {
@@ -91,6 +95,58 @@ describe('PostgreSQL store', () => {
       expect(text).not.toContain('not-the-password-s3cret');
       expect(text).toContain(redactDatabaseUrl(parsed.toString()));
     } finally {
+      await store.close();
+    }
+  });
+
+  it('has no token stamp while its listening connection is down, and a new one once it is back', async () => {
+    const schema = newSchema();
+    const store = await openPostgresStore(url, { schema, poolSize: 2 });
+    const other = await openPostgresStore(url, { schema, poolSize: 2 });
+    try {
+      await store.migrate();
+      const { record } = await store.createToken({ name: 'ci', scopes: ['read'] });
+      await vi.waitFor(() => expect(store.tokenStamp()).toBeDefined(), { timeout: 5000 });
+      const before = store.tokenStamp();
+      const killed = await readRows(
+        schema,
+        "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = 'keywatch-token-listener' AND pid <> pg_backend_pid()",
+      );
+      expect(killed.length).toBeGreaterThan(0);
+      await vi.waitFor(() => expect(store.tokenStamp()).toBeUndefined(), { timeout: 2000 });
+      // Revoked while nobody listens: the notice is lost, so the stamp must move on reconnection.
+      await other.revokeToken(record.id);
+      await vi.waitFor(() => expect(store.tokenStamp()).toBeDefined(), { timeout: 5000 });
+      expect(store.tokenStamp()).not.toBe(before);
+    } finally {
+      await other.close();
+      await store.close();
+    }
+  });
+
+  it('hears only the revocations of its own schema', async () => {
+    const schema = newSchema();
+    const store = await openPostgresStore(url, { schema, poolSize: 2 });
+    const elsewhere = await openPostgresStore(url, { schema: newSchema(), poolSize: 2 });
+    try {
+      await store.migrate();
+      await elsewhere.migrate();
+      const { record } = await elsewhere.createToken({ name: 'ci', scopes: ['read'] });
+      await vi.waitFor(() => expect(store.tokenStamp()).toBeDefined(), { timeout: 5000 });
+      const before = store.tokenStamp();
+      await elsewhere.revokeToken(record.id);
+      // A revocation in this schema afterwards proves the first notice had its chance to arrive.
+      const mine = await store.createToken({ name: 'mine', scopes: ['read'] });
+      const sibling = await openPostgresStore(url, { schema, poolSize: 2 });
+      try {
+        await sibling.revokeToken(mine.record.id);
+      } finally {
+        await sibling.close();
+      }
+      await vi.waitFor(() => expect(store.tokenStamp()).not.toBe(before), { timeout: 2000 });
+      expect(Number(store.tokenStamp())).toBe(Number(before) + 1);
+    } finally {
+      await elsewhere.close();
       await store.close();
     }
   });

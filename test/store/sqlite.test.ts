@@ -24,7 +24,11 @@ describeStoreContract('SQLite', async () => {
   const path = join(directory, `contract-${files++}.db`);
   const store = await openSqliteStore(path);
   await store.migrate();
-  return { store, rawRows: async (sql) => readRows(path, sql) };
+  return {
+    store,
+    rawRows: async (sql) => readRows(path, sql),
+    openAnother: () => openSqliteStore(path),
+  };
 });
 
 describe('SQLite store file', () => {

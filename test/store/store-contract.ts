@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Alert, AlertStatus, Severity, TimelineEntry } from '../../src/engine/types.js';
 import { TIMELINE_LIMIT } from '../../src/store/alert-write.js';
 import { encodeAlertCursor } from '../../src/store/cursor.js';
@@ -12,6 +12,8 @@ export interface OpenedStore {
   store: Store;
   /** Runs a read-only SQL query on the store's database through a separate connection. */
   rawRows(sql: string): Promise<Record<string, unknown>[]>;
+  /** Opens another store on the same database, as another process would (closed by the caller). */
+  openAnother(): Promise<Store>;
 }
 
 const BASE_MS = Date.parse('2026-11-03T09:00:00.000Z');
@@ -794,6 +796,30 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         expect(await store.revokeToken('tok_unknown')).toBe(false);
         expect((await store.listTokens()).map((listed) => listed.id)).toEqual([other.record.id]);
         expect(await store.verifyToken(other.token)).toBeDefined();
+      });
+
+      it('moves its token stamp when a token is revoked, by this store or another on the same database', async () => {
+        const { store, openAnother } = await fresh();
+        const other = await openAnother();
+        try {
+          const mine = await store.createToken({ name: 'mine', scopes: ['read'] });
+          const theirs = await store.createToken({ name: 'theirs', scopes: ['read'] });
+          // PostgreSQL: unknown until the listening connection is up.
+          await vi.waitFor(() => expect(store.tokenStamp()).toBeDefined(), { timeout: 5000 });
+          const before = store.tokenStamp();
+          expect(await store.verifyToken(mine.token)).toBeDefined();
+          expect(store.tokenStamp()).toBe(before);
+          // Another process revokes: seen at once (SQLite) or once its notice arrives (PostgreSQL).
+          expect(await other.revokeToken(theirs.record.id)).toBe(true);
+          await vi.waitFor(() => expect(store.tokenStamp()).not.toBe(before), { timeout: 2000 });
+          const after = store.tokenStamp();
+          expect(after).toBeDefined();
+          // This store's own revocation moves it before the call returns.
+          expect(await store.revokeToken(mine.record.id)).toBe(true);
+          expect(store.tokenStamp()).not.toBe(after);
+        } finally {
+          await other.close();
+        }
       });
 
       it('ensures a configured token idempotently, updating its name and scopes', async () => {

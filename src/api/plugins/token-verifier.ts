@@ -10,9 +10,12 @@ export interface ConfiguredToken {
 }
 
 export interface TokenVerifierOptions {
-  store: Pick<Store, 'verifyToken'>;
+  store: Pick<Store, 'verifyToken' | 'tokenStamp'>;
   configuredTokens?: readonly ConfiguredToken[];
-  /** How long a successful verification is trusted without asking again (default 10 s). */
+  /**
+   * How long a successful verification is trusted without asking again (default 10 s), unless the
+   * store's token stamp changes first (a token was revoked, here or in another process).
+   */
   cacheTtlMs?: number;
   /** Bound of the cache (default 10 000 tokens). */
   maxCacheEntries?: number;
@@ -24,7 +27,10 @@ export interface TokenVerifierOptions {
 export interface TokenVerifier {
   /** The token's record, or undefined when it is unknown or revoked. */
   verify(token: string): Promise<TokenRecord | undefined>;
-  /** The record of a token verified within the cache period, without asking the store. */
+  /**
+   * The record of a token verified within the cache period, without asking the store: to tell who
+   * calls (rate-limit budgets), never to let a request in (that is `verify`).
+   */
   recentlyVerified(token: string): TokenRecord | undefined;
 }
 
@@ -35,7 +41,9 @@ export function sha256Hex(text: string): string {
 
 /**
  * Creates the verifier: configured tokens (by hash, compared in constant time), then the store's
- * tokens (`store.verifyToken`). A revoked token may keep working for up to `cacheTtlMs`.
+ * tokens (`store.verifyToken`). What it remembers holds only while the store's token stamp stays the
+ * same, so a revoked token stops working at the next request (PostgreSQL: once the revocation's
+ * notice has arrived, within milliseconds); while the stamp is unknown, every request asks the store.
  *
  * @example
  * const verifier = createTokenVerifier({ store, configuredTokens: config.server.tokens });
@@ -55,6 +63,18 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     } satisfies TokenRecord,
   }));
   const cache = new Map<string, { record: TokenRecord; expiresAt: number }>();
+  /** The store's token stamp when the cache was last checked; the cache is emptied when it moves. */
+  let cachedStamp: string | undefined;
+
+  /** The current stamp, emptying the cache when it moved. */
+  function stamp(): string | undefined {
+    const current = options.store.tokenStamp();
+    if (current !== cachedStamp) {
+      cache.clear();
+      cachedStamp = current;
+    }
+    return current;
+  }
 
   function cachedByHash(hash: string): TokenRecord | undefined {
     const entry = cache.get(hash);
@@ -66,7 +86,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return entry.record;
   }
 
-  function remember(hash: string, record: TokenRecord): void {
+  /** Remembers a verification made under `verifiedUnder` (nothing if the stamp moved meanwhile). */
+  function remember(hash: string, record: TokenRecord, verifiedUnder: string | undefined): void {
+    if (stamp() !== verifiedUnder) return;
     if (cache.size >= maxEntries) {
       // Maps iterate in insertion order: the first key is the oldest entry.
       const oldest = cache.keys().next().value;
@@ -89,13 +111,18 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   return {
     async verify(token) {
       const hash = sha256Hex(token);
-      const cached = cachedByHash(hash);
+      // Read before asking the store: a revocation during the lookup moves it, and the answer is
+      // then used once but not remembered.
+      const verifiedUnder = stamp();
+      // With the stamp unknown a revocation could go unseen: every request asks the store.
+      const cached = verifiedUnder === undefined ? undefined : cachedByHash(hash);
       if (cached) return cached;
       const record = configuredRecord(hash) ?? (await options.store.verifyToken(token));
-      if (record) remember(hash, record);
+      if (record) remember(hash, record, verifiedUnder);
       return record;
     },
     recentlyVerified(token) {
+      stamp();
       return cachedByHash(sha256Hex(token));
     },
   };

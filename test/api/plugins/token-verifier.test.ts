@@ -10,7 +10,12 @@ const record: TokenRecord = {
 };
 
 function storeKnowing(token: string) {
-  return { verifyToken: vi.fn(async (presented: string) => (presented === token ? record : undefined)) };
+  const store = {
+    stamp: '1' as string | undefined,
+    verifyToken: vi.fn(async (presented: string) => (presented === token ? record : undefined)),
+    tokenStamp: () => store.stamp,
+  };
+  return store;
 }
 
 describe('createTokenVerifier', () => {
@@ -25,6 +30,47 @@ describe('createTokenVerifier', () => {
     now += 1;
     expect(await verifier.verify('kw_good')).toEqual(record);
     expect(store.verifyToken).toHaveBeenCalledTimes(2);
+  });
+
+  test('forgets every remembered token as soon as the store’s token stamp moves (a revocation)', async () => {
+    const store = storeKnowing('kw_good');
+    const verifier = createTokenVerifier({ store });
+    await verifier.verify('kw_good');
+    await verifier.verify('kw_good');
+    expect(store.verifyToken).toHaveBeenCalledTimes(1);
+    store.stamp = '2';
+    expect(verifier.recentlyVerified('kw_good')).toBeUndefined();
+    await verifier.verify('kw_good');
+    expect(store.verifyToken).toHaveBeenCalledTimes(2);
+    await verifier.verify('kw_good');
+    expect(store.verifyToken).toHaveBeenCalledTimes(2);
+  });
+
+  test('asks the store at every request while the stamp is unknown', async () => {
+    const store = storeKnowing('kw_good');
+    store.stamp = undefined;
+    const verifier = createTokenVerifier({ store });
+    await verifier.verify('kw_good');
+    await verifier.verify('kw_good');
+    expect(store.verifyToken).toHaveBeenCalledTimes(2);
+    // Still known to tell callers apart (rate limits), not to let them in.
+    expect(verifier.recentlyVerified('kw_good')).toEqual(record);
+    store.stamp = '7';
+    expect(verifier.recentlyVerified('kw_good')).toBeUndefined();
+    await verifier.verify('kw_good');
+    await verifier.verify('kw_good');
+    expect(store.verifyToken).toHaveBeenCalledTimes(3);
+  });
+
+  test('does not remember an answer if a revocation came while the store was asked', async () => {
+    const store = storeKnowing('kw_good');
+    store.verifyToken.mockImplementationOnce(async () => {
+      store.stamp = '2';
+      return record;
+    });
+    const verifier = createTokenVerifier({ store });
+    expect(await verifier.verify('kw_good')).toEqual(record);
+    expect(verifier.recentlyVerified('kw_good')).toBeUndefined();
   });
 
   test('does not cache an unknown token', async () => {
@@ -46,7 +92,10 @@ describe('createTokenVerifier', () => {
   });
 
   test('forgets the oldest token when the cache is full', async () => {
-    const store = { verifyToken: vi.fn(async (token: string) => ({ ...record, id: token })) };
+    const store = {
+      verifyToken: vi.fn(async (token: string) => ({ ...record, id: token })),
+      tokenStamp: () => '1',
+    };
     const verifier = createTokenVerifier({ store, maxCacheEntries: 2 });
     await verifier.verify('a');
     await verifier.verify('b');
