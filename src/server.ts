@@ -43,7 +43,13 @@ async function ensureAdminAccess(
         { setting: 'KEYWATCH_API_TOKEN' },
       );
     }
-    await store.ensureToken({ name: 'KEYWATCH_API_TOKEN', scopes: ['admin'], token });
+    const record = await store.ensureToken({ name: 'KEYWATCH_API_TOKEN', scopes: ['admin'], token });
+    // A revocation is final: setting the variable again does not bring the token back.
+    if ((await store.verifyToken(token)) === undefined)
+      logger.error(
+        { tokenId: record.id },
+        'KEYWATCH_API_TOKEN was revoked and stays refused: set a new value (or use another admin token)',
+      );
     return;
   }
   if (config.server.tokens.length > 0 || (await store.listTokens()).length > 0) return;

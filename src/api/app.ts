@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { streamRoutes } from './routes/stream.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { formatSchemaErrors } from './validation-message.js';
 import { strictValidatorCompiler } from './validator-compiler.js';
@@ -102,6 +103,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const webhooks = options.webhooks ?? (await routesOnlyWebhooks(runtime, options.logger));
   if (options.webhooks === undefined) app.addHook('onClose', () => webhooks.stop());
   await app.register(webhookRoutes, { webhooks });
+  await app.register(tokenRoutes, { store: runtime.store, configuredTokens: config.tokens });
   await app.register(streamRoutes, { runtime, webhooks });
   await app.ready();
   return app;

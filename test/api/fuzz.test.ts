@@ -96,6 +96,11 @@ beforeAll(async () => {
   };
   hints.webhookId = ['cfg-fuzz', 'wh_fuzz_1', 'wh_fuzz_2'];
   hints.messageId = [sent.messageId];
+  // Tokens the fuzzer may revoke (not the ones it calls with), so DELETE /v1/tokens/… gets past 404.
+  const revocable = [];
+  for (let index = 0; index < 40; index++)
+    revocable.push((await t.store.createToken({ name: `fuzz-${index}`, scopes: ['read'] })).record.id);
+  hints.tokenId = revocable;
 
   const response = await t.app.inject({ method: 'GET', url: '/openapi.json' });
   const document = JSON.parse(response.body) as {

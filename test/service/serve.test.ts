@@ -25,6 +25,30 @@ describe('keywatch serve', () => {
     expect(await service.stop('SIGTERM')).toBe(0);
   });
 
+  it('keeps a revoked KEYWATCH_API_TOKEN refused after a restart, and says so at start-up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kw-serve-'));
+    const env = {
+      KEYWATCH_DATABASE_URL: `sqlite:${join(dir, 'keywatch.db')}`,
+      KEYWATCH_API_TOKEN: 'kw_an-admin-token-that-leaked-somewhere',
+    };
+    const first = await startService(env);
+    running.push(first);
+    const tokens = (await (await first.request('/v1/tokens')).json()) as {
+      items: Array<{ id: string; name: string }>;
+    };
+    const own = tokens.items.find((token) => token.name === 'KEYWATCH_API_TOKEN')!;
+    expect((await first.request(`/v1/tokens/${own.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await first.request('/v1/keys')).status).toBe(401);
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const second = await startService(env);
+    running.push(second);
+    expect((await second.request('/v1/keys')).status).toBe(401);
+    const notice = second.logs.find((line) => line.includes('KEYWATCH_API_TOKEN was revoked'));
+    expect(JSON.parse(notice!)).toMatchObject({ level: 50, tokenId: own.id });
+    expect(second.logs.join('\n')).not.toContain(env.KEYWATCH_API_TOKEN);
+  });
+
   it('refuses a short KEYWATCH_API_TOKEN at start-up, naming the variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
       cwd: join(import.meta.dirname, '..', '..'),

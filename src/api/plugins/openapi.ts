@@ -55,6 +55,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'keys', description: 'Key profiles, clients, policies and revocation.' },
         { name: 'events', description: 'Access-log ingest.' },
         { name: 'operations', description: 'Health, readiness and Prometheus metrics.' },
+        { name: 'webhooks', description: 'Webhook subscriptions, delivery attempts, tests and redelivery.' },
+        { name: 'tokens', description: 'API tokens: list, create, revoke (scope admin).' },
       ],
     },
     transform: describeAccess,

@@ -22,6 +22,7 @@ const ROUTES: Array<{
   { method: 'PATCH', url: `/v1/alerts/${ALERT.id}`, scope: 'write', payload: { status: 'acknowledged' } },
   { method: 'PUT', url: '/v1/keys/key-1/policy', scope: 'admin', payload: { timezone: 'UTC' } },
   { method: 'POST', url: '/v1/keys/key-1/revoke', scope: 'admin' },
+  { method: 'GET', url: '/v1/tokens', scope: 'admin' },
 ];
 
 let t: TestApp;

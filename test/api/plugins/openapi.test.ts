@@ -38,6 +38,9 @@ const ROUTES: Array<[method: string, path: string, scope: string]> = [
   ['get', '/v1/webhooks/{webhookId}/deliveries', 'admin'],
   ['post', '/v1/webhooks/{webhookId}/deliveries/{messageId}/redeliver', 'admin'],
   ['get', '/v1/stream', 'read'],
+  ['get', '/v1/tokens', 'admin'],
+  ['post', '/v1/tokens', 'admin'],
+  ['delete', '/v1/tokens/{tokenId}', 'admin'],
 ];
 
 async function document(): Promise<{ paths: Record<string, Record<string, Operation>> }> {
