@@ -414,8 +414,8 @@ export class SqliteStore implements Store {
 
   tokenStamp(): string | undefined {
     if (!this.#db.open) return undefined;
-    // data_version changes when another connection (another process: the CLI, an operator's script)
-    // has committed to the file; this connection's own revocations are counted here.
+    // data_version changes when another connection (another instance, an operator's script) has
+    // committed to the file; this connection's own revocations are counted here.
     this.#dataVersion ??= this.#db.prepare('PRAGMA data_version').pluck();
     return `${this.#dataVersion.get() as number}:${this.#tokenRevocations}`;
   }
