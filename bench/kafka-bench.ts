@@ -24,6 +24,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { type KeywatchConfig, loadConfig } from '../src/config/load.js';
@@ -63,6 +64,8 @@ export interface KafkaBenchResult {
   ceiling: number;
   /** The ceiling over the best raw rate. */
   ceilingRatio: number;
+  /** Two instances, one per core, each with half the keys on a topic of its own. */
+  scaleOut: ScaleOut;
   latency: {
     rate: number;
     seconds: number;
@@ -120,6 +123,9 @@ interface Rate {
   eventsPerSecond: number;
   cpuUsPerEvent: number;
   brokerCpuUsPerEvent?: number;
+  /** The span measured, epoch ms (to combine processes). */
+  firstAtMs: number;
+  lastAtMs: number;
 }
 
 /** CPU time (µs) a process has used so far, from /proc (Linux); undefined when it cannot be read. */
@@ -160,6 +166,8 @@ function spanMeter(total: number, brokerPid: number | undefined) {
         ...(broker !== undefined && brokerNow !== undefined
           ? { brokerCpuUsPerEvent: (brokerNow - broker) / total }
           : {}),
+        firstAtMs: performance.timeOrigin + first,
+        lastAtMs: performance.timeOrigin + last,
       };
     },
   };
@@ -284,6 +292,71 @@ async function fullConsume(
   return rate;
 }
 
+/** Two instances' combined rate: events per second over the span both were processing. */
+interface ScaleOut {
+  eventsPerSecond: number;
+  /** CPU per event of both processes together. */
+  cpuUsPerEvent: number;
+  instances: Rate[];
+}
+
+/**
+ * The design's own way to more throughput, at its best: two instances, one per core, each with
+ * exactly half the events (whole keys) on a 3-partition topic of its own, so that no rebalance or
+ * uneven assignment gets in the way. Each runs the full pipeline in a process of its own.
+ */
+async function twoInstances(
+  kafka: KafkaClient,
+  brokers: string[],
+  lines: readonly string[],
+): Promise<ScaleOut> {
+  const keyIds = lines.map((line) => (JSON.parse(line) as { keyId: string }).keyId);
+  const counts = new Map<string, number>();
+  for (const keyId of keyIds) counts.set(keyId, (counts.get(keyId) ?? 0) + 1);
+  // Whole keys, biggest first, each to the lighter half; each half keeps the order of the whole.
+  const sides = new Map<string, number>();
+  const loads = [0, 0];
+  for (const [keyId, count] of [...counts].sort((a, b) => b[1] - a[1])) {
+    const side = loads[0]! <= loads[1]! ? 0 : 1;
+    sides.set(keyId, side);
+    loads[side]! += count;
+  }
+  const halves: string[][] = [[], []];
+  for (const [index, line] of lines.entries()) halves[sides.get(keyIds[index]!)!]!.push(line);
+  const admin = kafka.admin();
+  await admin.connect();
+  const base = `bench-scale-${process.pid}-${Date.now()}`;
+  const topics = [`${base}-a`, `${base}-b`];
+  try {
+    for (const [index, topic] of topics.entries()) {
+      await admin.createTopic({ topic, partitions: PARTITIONS / 2, configs: { 'retention.ms': '-1' } });
+      await produce(kafka, topic, halves[index]!);
+    }
+    const script = fileURLToPath(import.meta.url);
+    const instances = await Promise.all(
+      topics.map(async (topic, index) => {
+        const stdout = await runNodeWith(
+          [...process.execArgv, script, '--instance', topic, '--events', String(halves[index]!.length)],
+          { ...process.env, KAFKA_BROKERS: brokers.join(',') },
+        );
+        return JSON.parse(stdout.trimEnd().split('\n').pop()!) as Rate;
+      }),
+    );
+    const first = Math.min(...instances.map((run) => run.firstAtMs));
+    const last = Math.max(...instances.map((run) => run.lastAtMs));
+    return {
+      eventsPerSecond: Math.round(lines.length / ((last - first) / 1000)),
+      cpuUsPerEvent:
+        instances.reduce((sum, run, index) => sum + run.cpuUsPerEvent * halves[index]!.length, 0) /
+        lines.length,
+      instances,
+    };
+  } finally {
+    await admin.deleteTopics(topics).catch(() => {});
+    await admin.disconnect();
+  }
+}
+
 /** Produce at a steady rate while the full pipeline consumes; latencies to stored events and alerts. */
 async function latency(
   kafka: KafkaClient,
@@ -368,15 +441,16 @@ async function latency(
   };
 }
 
-function runNode(script: string, args: string[]): Promise<string> {
+function runNodeWith(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [script, ...args],
-      { maxBuffer: 8 << 20, timeout: 15 * 60_000 },
-      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    execFile(process.execPath, args, { maxBuffer: 8 << 20, timeout: 15 * 60_000, env }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout),
     );
   });
+}
+
+function runNode(script: string, args: string[]): Promise<string> {
+  return runNodeWith([script, ...args]);
 }
 
 /** Runs both measurements and prints them beside their targets. */
@@ -445,6 +519,10 @@ export async function kafkaBench(options: KafkaBenchOptions = {}): Promise<Kafka
     log(
       `  CPU ceiling               ${ceiling.toLocaleString('en-US')} events/s = ${percent(ceilingRatio)} of raw: ${cores} cores / ${fullCpuUs.toFixed(1)} µs of CPU per event${bestFullRun.brokerCpuUsPerEvent === undefined ? ' (broker CPU unknown: not counted)' : ' (pipeline + broker)'}, the most any threading of this work could reach here`,
     );
+    const scaleOut = await twoInstances(kafka, brokers, lines);
+    log(
+      `  two instances (processes) ${scaleOut.eventsPerSecond.toLocaleString('en-US')} events/s = ${percent(scaleOut.eventsPerSecond / bestRaw)} of raw, ${scaleOut.cpuUsPerEvent.toFixed(1)} µs CPU per event (each half the keys on a 3-partition topic of its own: ${scaleOut.instances.map((run) => `${run.eventsPerSecond.toLocaleString('en-US')}/s`).join(', ')})`,
+    );
     await admin.deleteTopics([topic]).catch(() => {});
     await admin.disconnect();
     const lat = await latency(kafka, brokers, rate, seconds);
@@ -462,6 +540,7 @@ export async function kafkaBench(options: KafkaBenchOptions = {}): Promise<Kafka
       cores,
       ceiling,
       ceilingRatio,
+      scaleOut,
       latency: lat,
     };
   } finally {
@@ -472,6 +551,7 @@ export async function kafkaBench(options: KafkaBenchOptions = {}): Promise<Kafka
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
+      instance: { type: 'string' },
       events: { type: 'string' },
       keys: { type: 'string' },
       rate: { type: 'string' },
@@ -480,6 +560,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       json: { type: 'boolean', default: false },
     },
   });
+  if (values.instance !== undefined) {
+    // One instance of twoInstances(): the full pipeline over this topic, its Rate as the last line.
+    const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+    const rate = await fullConsume(brokers, values.instance, Number(values.events));
+    process.stdout.write(`${JSON.stringify(rate)}\n`);
+    process.exit(0);
+  }
   const result = await kafkaBench({
     ...(values.events ? { events: Number(values.events) } : {}),
     ...(values.keys ? { keys: Number(values.keys) } : {}),
