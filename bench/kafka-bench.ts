@@ -7,11 +7,13 @@
  *    a consumer group of its own, alternating (raw, intake, full, raw, intake, full); the best of
  *    each is reported, with the CPU time of this process per event (less sensitive to a busy machine
  *    than the rate) and, when the bench knows the broker's process, the broker's. Target: full ≥ 70%
- *    of raw. Two diagnostics stand beside it: "intake only" is kafkajs with Keywatch's parsing,
+ *    of raw. Three diagnostics stand beside it: "intake only" is kafkajs with Keywatch's parsing,
  *    validation and dedupe of each message and nothing else (no detection, no store), the least any
  *    design must do per message; the "CPU ceiling" is the rate the machine's cores would allow if
  *    the full pipeline's CPU per event (its own and the broker's) were spread over all of them with
- *    no loss, a bound no threading of the same work can pass.
+ *    no loss, a bound no threading of the same work can pass; "two instances" runs the full
+ *    pipeline in two processes at once, each with half the keys on a topic of its own (scale-out
+ *    at its best: no rebalance, no uneven assignment).
  * 2. Latency: events produced at a steady rate (default 2,000/s) while the full pipeline consumes;
  *    time from produce to the event's batch being stored, and from produce to each alert change
  *    being stored. Target: p99 ≤ 1 s.
