@@ -5,8 +5,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // A Kafka broker and the machine's PostgreSQL are started once per run (see each file).
-    globalSetup: ['test/global-setup-kafka.ts', 'test/global-setup-postgres.ts'],
+    // A Kafka broker and the machine's PostgreSQL are started, and Chromium found, once per run (see each file).
+    globalSetup: [
+      'test/global-setup-kafka.ts',
+      'test/global-setup-postgres.ts',
+      'test/global-setup-browser.ts',
+    ],
     projects: [
       {
         extends: true,
