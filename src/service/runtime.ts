@@ -495,6 +495,10 @@ export class Runtime implements KeywatchRuntime {
       if (stored === undefined || stored.version !== KEY_STATE_FORMAT) return undefined;
       snapshot = stored.state as KeyStateSnapshot;
     }
+    // Unused past its retention (in event time), a key is forgotten: its next event starts it afresh.
+    // The sweep frees its memory and stored state only a margin later; until then it is hidden here.
+    const retentionMs = this.config.engine.keyRetentionDays * 86_400_000;
+    if (engine.watermark - snapshot.lastSeen > retentionMs) return undefined;
     const alerts = await this.store.listAlerts({ keyId, limit: 100 });
     let risk = 0;
     let openAlerts = 0;

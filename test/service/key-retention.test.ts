@@ -33,6 +33,19 @@ describe('key retention in keywatch serve', () => {
     await runtime.checkpoint();
     expect(await store.getKeyState('old-key')).toBeDefined();
 
+    // Three days later old-key is past its retention: forgotten for the API at once, although the
+    // sweep frees its state only a week after that.
+    await runtime.ingest([access('new-key', 3)]);
+    await runtime.checkpoint();
+    expect(await store.getKeyState('old-key')).toBeDefined();
+    expect(await runtime.getKey('old-key')).toBeUndefined();
+    expect((await runtime.listKeys({ limit: 10 })).items.map((key) => key.keyId)).toEqual(['new-key']);
+    // new-key too was unused for longer than a day: it started afresh.
+    expect(await runtime.getKey('new-key')).toMatchObject({
+      events: 1,
+      firstSeen: new Date(T0 + 3 * DAY_MS).toISOString(),
+    });
+
     // Nine days later only new-key is used (and starts afresh): old-key is a week past its retention.
     await runtime.ingest([access('new-key', 9)]);
     await runtime.checkpoint();
