@@ -6,6 +6,7 @@ export interface KeywatchMetrics {
   eventsAccepted: Counter<'source'>;
   eventsRejected: Counter<'source' | 'reason'>;
   alerts: Counter<'severity' | 'kind'>;
+  alertsPruned: Counter;
   detectorErrors: Counter<'detector'>;
   /** Wall clock minus event time of the latest processed event, in seconds. */
   processingLag: Gauge;
@@ -36,6 +37,11 @@ export function createMetrics(): KeywatchMetrics {
       name: 'keywatch_alert_changes_total',
       help: 'Alert episodes opened, updated and closed, by severity.',
       labelNames: ['severity', 'kind'],
+      registers,
+    }),
+    alertsPruned: new Counter({
+      name: 'keywatch_alerts_pruned_total',
+      help: 'Alerts deleted because they were last seen longer ago than store.alertRetentionDays.',
       registers,
     }),
     detectorErrors: new Counter({

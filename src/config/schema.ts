@@ -282,6 +282,15 @@ export const StoreConfig = Type.Object(
       description:
         'Checkpoint after this many batches even before the interval, bounding the replay after a crash.',
     }),
+    alertRetentionDays: Type.Integer({
+      minimum: 0,
+      default: 365,
+      description:
+        'Alerts last seen longer ago than this (in event time) are deleted with their timelines and status ' +
+        'history: they hold addresses and user agents, personal data to keep no longer than needed ' +
+        '(never sooner than twice engine.episodeQuietMinutes, so no episode still open loses its alert). ' +
+        '0 keeps them for ever.',
+    }),
   },
   { default: {}, additionalProperties: false },
 );

@@ -61,6 +61,8 @@ interface CommitOptions {
 }
 
 const LEARNING_EVENTS = 100;
+/** Alerts past their retention are deleted with a checkpoint at most this often (event time). */
+const ALERT_PRUNE_EVERY_MS = 6 * 3_600_000;
 const LEARNING_MS = 7 * 24 * 3_600_000;
 
 /**
@@ -88,6 +90,8 @@ export class Runtime implements KeywatchRuntime {
   private readonly loadPartitionedKeysOnAssignment: boolean;
   private logSeq = 0;
   private batchesSinceCheckpoint = 0;
+  /** Watermark of the last deletion of alerts past their retention. */
+  private alertsPrunedAt = Number.NEGATIVE_INFINITY;
   private lastCheckpointAt = Date.now();
   /**
    * Leases this instance holds on Kafka partitions, by `leaseKey` (every commit is written under
@@ -534,6 +538,21 @@ export class Runtime implements KeywatchRuntime {
     this.pendingChanges.push(change);
   }
 
+  /**
+   * When due (every ALERT_PRUNE_EVERY_MS of event time), the instant before which alerts were last
+   * seen long enough ago to be deleted: the watermark minus `store.alertRetentionDays`, and never less
+   * than twice the episode quiet time, so that an episode still open keeps its alert.
+   */
+  private alertPruneCutoff(): string | undefined {
+    const days = this.config.store.alertRetentionDays;
+    const watermark = this.pipeline.engine.watermark;
+    if (days === 0 || !Number.isFinite(watermark)) return undefined;
+    if (watermark - this.alertsPrunedAt < ALERT_PRUNE_EVERY_MS) return undefined;
+    this.alertsPrunedAt = watermark;
+    const keepMs = Math.max(days * 86_400_000, 2 * this.config.engine.episodeQuietMinutes * 60_000);
+    return new Date(watermark - keepMs).toISOString();
+  }
+
   /** Whether the key states should be checkpointed with this commit. */
   private checkpointDue(): boolean {
     return (
@@ -604,6 +623,7 @@ export class Runtime implements KeywatchRuntime {
       offsets = [...this.pendingOffsets.values()];
       this.pendingOffsets.clear();
     }
+    const pruneAlertsBefore = checkpoint ? this.alertPruneCutoff() : undefined;
     // Each change carries the alert as it is stored (a copy), not the engine's live object.
     const storedChanges = changes.map((change) => ({
       ...change,
@@ -629,6 +649,7 @@ export class Runtime implements KeywatchRuntime {
         alerts: [...alerts.values()],
         keyStates,
         ...(forgottenKeys.length > 0 ? { forgottenKeys } : {}),
+        ...(pruneAlertsBefore !== undefined ? { pruneAlertsBefore } : {}),
         orgStates,
         ...(offsets.length > 0 ? { offsets } : {}),
         ...(options.ingestBatch ? { ingestBatch: options.ingestBatch } : {}),
@@ -640,6 +661,13 @@ export class Runtime implements KeywatchRuntime {
         ...(this.leases.size > 0 ? { leases: [...this.leases.values()] } : {}),
       });
       lost = new Set(result.lostPartitions);
+      if (result.alertsPruned) {
+        this.metrics.alertsPruned.inc(result.alertsPruned);
+        this.logger.info(
+          { alerts: result.alertsPruned, lastSeenBefore: pruneAlertsBefore },
+          'deleted alerts past store.alertRetentionDays',
+        );
+      }
     } catch (error) {
       // The engine has processed what the store did not take: stop taking work; a restart recovers
       // from the last checkpoint and the event log (or the Kafka offsets) without loss.

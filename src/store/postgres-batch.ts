@@ -24,6 +24,18 @@ const ALERTS_PER_STATEMENT = 1000;
  */
 export async function writeBatch(client: pg.PoolClient, unfenced: StoreBatch): Promise<CommitResult> {
   const { batch, lostPartitions } = fenceBatch(unfenced, await leaseEpochs(client, unfenced));
+  // Cascades to the alert's timeline, detectors and status changes.
+  const pruned =
+    batch.pruneAlertsBefore === undefined
+      ? {}
+      : {
+          alertsPruned:
+            (
+              await client.query('DELETE FROM alerts WHERE last_seen < $1::timestamptz', [
+                batch.pruneAlertsBefore,
+              ])
+            ).rowCount ?? 0,
+        };
   const alerts = mergeAlertWrites(batch.alerts).sort((left, right) =>
     compareText(left.alert.id, right.alert.id),
   );
@@ -71,7 +83,7 @@ export async function writeBatch(client: pg.PoolClient, unfenced: StoreBatch): P
   if (batch.outbox !== undefined) await insertOutboxRows(client, batch.outbox);
   // Last: it takes the lock that orders the change log, held until the commit.
   await appendAlertEventRows(client, alertEvents);
-  return { lostPartitions };
+  return { lostPartitions, ...pruned };
 }
 
 /**

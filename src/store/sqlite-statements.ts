@@ -70,6 +70,8 @@ export function prepareStatements(db: Database.Database) {
       'INSERT INTO ingest_batches (id, result, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
     ),
     pruneIngestBatches: db.prepare('DELETE FROM ingest_batches WHERE created_at < ?'),
+    // last_seen is a toISOString() instant: text order is time order.
+    pruneAlerts: db.prepare('DELETE FROM alerts WHERE last_seen < ?'),
     selectIngestBatch: db.prepare('SELECT result FROM ingest_batches WHERE id = ? AND created_at >= ?'),
     upsertOffset: db.prepare(`
       INSERT INTO offsets (consumer_group, topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, ?, ?)

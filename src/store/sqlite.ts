@@ -445,6 +445,11 @@ export class SqliteStore implements Store {
       if (row !== undefined) current.set(leaseKey(lease), row.epoch);
     }
     const { batch, lostPartitions } = fenceBatch(unfenced, current);
+    // Cascades to the alert's timeline, detectors and status changes.
+    const pruned =
+      batch.pruneAlertsBefore === undefined
+        ? {}
+        : { alertsPruned: statements.pruneAlerts.run(batch.pruneAlertsBefore).changes };
     for (const write of batch.alerts) this.#writeAlert(statements, write, now);
     for (const checkpoint of batch.keyStates) {
       statements.upsertKeyState.run(
@@ -480,7 +485,7 @@ export class SqliteStore implements Store {
       statements.pruneIngestBatches.run(new Date(Date.parse(now) - INGEST_BATCH_RETENTION_MS).toISOString());
       statements.insertIngestBatch.run(batch.ingestBatch.id, batch.ingestBatch.result, now);
     }
-    return { lostPartitions };
+    return { lostPartitions, ...pruned };
   }
 
   #writeAlert(statements: Statements, write: AlertWrite, now: string): void {

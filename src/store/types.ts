@@ -81,6 +81,8 @@ export interface CommitResult {
    * states, offsets and alerts of those partitions (and their webhook messages) were left out.
    */
   lostPartitions: number[];
+  /** Alerts deleted by `pruneAlertsBefore` (present when the batch asked for it). */
+  alertsPruned?: number;
 }
 
 /** Webhook event types (Standard Webhooks `type`). */
@@ -115,6 +117,11 @@ export const INGEST_BATCH_RETENTION_MS = 24 * 3_600_000;
 export interface StoreBatch {
   alerts: AlertWrite[];
   keyStates: KeyCheckpoint[];
+  /**
+   * Alerts last seen before this instant (ISO 8601) are deleted with their timelines, detectors and
+   * status changes (`store.alertRetentionDays`); before the batch's own alerts are written.
+   */
+  pruneAlertsBefore?: string;
   /** Keys forgotten (past `engine.keyRetentionDays`): their stored state is deleted. */
   forgottenKeys?: Array<{ keyId: string; partition?: number }>;
   orgStates?: OrgCheckpoint[];

@@ -538,6 +538,45 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
         expect(await store.loadKeyStates()).toEqual([checkpoint('k-a', 4, { n: 3 })]);
       });
 
+      it('deletes alerts last seen before the retention cutoff with their rows, and writes the batch after', async () => {
+        const { store, rawRows } = await fresh();
+        await store.commit({
+          alerts: [
+            {
+              alert: makeAlert('old', 0, { lastSeen: new Date(BASE_MS + 59 * 60_000).toISOString() }),
+              newTimeline: [makeEntry(1)],
+            },
+            { alert: makeAlert('edge', 60), newTimeline: [makeEntry(2)] },
+            { alert: makeAlert('new', 120), newTimeline: [] },
+          ],
+          keyStates: [],
+        });
+        await store.setAlertStatus('old', {
+          status: 'resolved',
+          actor: 'ana',
+          at: '2026-11-03T12:00:00.000Z',
+        });
+        const cutoff = new Date(BASE_MS + 60 * 60_000).toISOString();
+        const result = await store.commit({
+          alerts: [{ alert: makeAlert('later', 0), newTimeline: [makeEntry(3)] }],
+          keyStates: [],
+          pruneAlertsBefore: cutoff,
+        });
+        expect(result.alertsPruned).toBe(1);
+        expect(await store.getAlert('old')).toBeUndefined();
+        // Last seen exactly at the cutoff stays; so does what the batch itself wrote, however old.
+        expect(await store.getAlert('edge')).toBeDefined();
+        expect((await store.getAlert('later'))?.timeline).toHaveLength(1);
+        expect(await store.countAlerts()).toBe(3);
+        for (const table of ['alert_timeline', 'alert_detectors', 'alert_status_changes'])
+          expect(await rawRows(`SELECT 1 FROM ${table} WHERE alert_id = 'old'`)).toEqual([]);
+        // The next deletion takes it.
+        expect(
+          (await store.commit({ alerts: [], keyStates: [], pruneAlertsBefore: cutoff })).alertsPruned,
+        ).toBe(1);
+        expect(await store.getAlert('later')).toBeUndefined();
+      });
+
       it('deletes the states of forgotten keys, in the same batch as other writes', async () => {
         const { store } = await fresh();
         const state = (keyId: string): KeyCheckpoint => ({
