@@ -71,6 +71,27 @@ export function uniqueSchemaName(label: string): string {
   return `kw_test_${safeLabel}_${randomBytes(5).toString('hex')}`;
 }
 
+/**
+ * Creates a schema of its own (named after `label`, recorded in `schemas` for dropSchemas) and
+ * returns a URL whose connections work in it (search_path), as a `keywatch serve` process needs.
+ */
+export async function databaseUrlWithNewSchema(
+  url: string,
+  label: string,
+  schemas: string[],
+): Promise<string> {
+  const schema = uniqueSchemaName(label);
+  schemas.push(schema);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await client.end();
+  }
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
 /** Drops schemas (and everything in them) that tests created. */
 export async function dropSchemas(url: string, schemas: readonly string[]): Promise<void> {
   if (schemas.length === 0) return;

@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dropSchemas, postgresUrlForTests, uniqueSchemaName } from '../helpers/postgres.js';
+import { databaseUrlWithNewSchema, dropSchemas, postgresUrlForTests } from '../helpers/postgres.js';
 import { type RunningService, startService } from '../helpers/service.js';
 
 // Two `keywatch serve` processes sharing one PostgreSQL schema, as several instances behind a load
@@ -21,20 +20,10 @@ afterAll(async () => {
   await dropSchemas(postgresUrl, schemas).catch(() => {});
 });
 
-async function databaseUrlOfNewSchema(): Promise<string> {
-  const schema = uniqueSchemaName('tokens');
-  schemas.push(schema);
-  const client = new pg.Client({ connectionString: postgresUrl });
-  await client.connect();
-  await client.query(`CREATE SCHEMA "${schema}"`);
-  await client.end();
-  return `${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-}
-
 describe('API tokens across instances', () => {
   it('a token revoked through one instance is refused by another at once', async () => {
     const env = {
-      KEYWATCH_DATABASE_URL: await databaseUrlOfNewSchema(),
+      KEYWATCH_DATABASE_URL: await databaseUrlWithNewSchema(postgresUrl, 'tokens', schemas),
       KEYWATCH_API_TOKEN: 'kw_admin-token-shared-by-both-instances',
     };
     const first = await startService(env);

@@ -8,12 +8,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { replayEvents } from '../../src/engine/replay.js';
 import type { Alert } from '../../src/engine/types.js';
 import { generateScenario } from '../../src/scenarios/generate.js';
-import { dropSchemas, postgresUrlForTests, uniqueSchemaName } from '../helpers/postgres.js';
+import { databaseUrlWithNewSchema, dropSchemas, postgresUrlForTests } from '../helpers/postgres.js';
 import type { RunningService } from '../helpers/service.js';
 import { type DedicatedBroker, startDedicatedBroker } from './dedicated-broker.js';
 import {
@@ -201,14 +200,8 @@ describe('Kafka ingestion under faults', () => {
   }, 420_000);
 
   it('two instances sharing PostgreSQL, one killed halfway: the survivor takes over without loss or double counting', async () => {
-    const schema = uniqueSchemaName('kafka');
-    schemas.push(schema);
-    const client = new pg.Client({ connectionString: postgresUrl });
-    await client.connect();
-    await client.query(`CREATE SCHEMA "${schema}"`);
-    await client.end();
     // The store works in the schema the connection's search_path names.
-    const databaseUrl = `${postgresUrl}${postgresUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    const databaseUrl = await databaseUrlWithNewSchema(postgresUrl, 'kafka', schemas);
 
     const topic = await newTopic('two-instances');
     const groupId = `${topic}-group`;

@@ -59,3 +59,50 @@ describe('key retention in keywatch serve', () => {
     await runtime.close();
   });
 });
+
+async function runtimeKeeping(alertRetentionDays: number) {
+  opened = await openTestStore('alert-retention', 'sqlite');
+  const metrics = createMetrics();
+  const runtime = await Runtime.create({
+    config: loadConfig({ overrides: { store: { alertRetentionDays } } }),
+    store: opened.store,
+    metrics,
+    logger: pino({ level: 'silent' }),
+  });
+  // Any use of a revoked key is an alert.
+  await runtime.revokeKey('leaked-key');
+  await runtime.ingest([access('leaked-key', 0)]);
+  await runtime.checkpoint();
+  return { runtime, store: opened.store, metrics };
+}
+
+describe('alert retention in keywatch serve', () => {
+  it('deletes alerts last seen longer ago than store.alertRetentionDays of event time', async () => {
+    const { runtime, store, metrics } = await runtimeKeeping(2);
+    expect(await store.countAlerts()).toBe(1);
+    // A day later (other keys' events move event time on): still kept.
+    await runtime.ingest([access('busy-key', 1)]);
+    await runtime.checkpoint();
+    expect(await store.countAlerts()).toBe(1);
+    // Three days after its last finding: deleted, and counted.
+    await runtime.ingest([access('busy-key', 3)]);
+    await runtime.checkpoint();
+    expect(await store.countAlerts()).toBe(0);
+    expect((await metrics.registry.getSingleMetricAsString('keywatch_alerts_pruned_total')).trim()).toMatch(
+      / 1$/,
+    );
+    // The key itself goes on: a new use raises a new alert.
+    await runtime.ingest([access('leaked-key', 3)]);
+    await runtime.checkpoint();
+    expect(await store.countAlerts()).toBe(1);
+    await runtime.close();
+  });
+
+  it('keeps alerts for ever with 0', async () => {
+    const { runtime, store } = await runtimeKeeping(0);
+    await runtime.ingest([access('busy-key', 2000)]);
+    await runtime.checkpoint();
+    expect(await store.countAlerts()).toBe(1);
+    await runtime.close();
+  });
+});
