@@ -116,7 +116,8 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
     runtime,
     metrics,
     config: config.server,
-    logger: logger.child({ component: 'api' }),
+    // buildApp makes the API's child logger (component api, secrets redacted).
+    logger,
     webhooks,
   });
   await app.listen({ port: config.server.port, host: config.server.host });

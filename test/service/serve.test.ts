@@ -47,6 +47,10 @@ describe('keywatch serve', () => {
     const notice = second.logs.find((line) => line.includes('KEYWATCH_API_TOKEN was revoked'));
     expect(JSON.parse(notice!)).toMatchObject({ level: 50, tokenId: own.id });
     expect(second.logs.join('\n')).not.toContain(env.KEYWATCH_API_TOKEN);
+    // Each line names its component once (a field given twice is ambiguous to log pipelines).
+    const apiLines = [...first.logs, ...second.logs].filter((line) => line.includes('"component":"api"'));
+    expect(apiLines.length).toBeGreaterThan(0);
+    for (const line of apiLines) expect(line.match(/"component":/g)).toHaveLength(1);
   });
 
   it('refuses a short KEYWATCH_API_TOKEN at start-up, naming the variable', () => {
