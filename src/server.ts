@@ -93,7 +93,15 @@ export async function serve(options: ServeOptions = {}): Promise<void> {
   });
   const logger = pino({ level: env.KEYWATCH_LOG_LEVEL ?? 'info', redact: LOG_REDACT });
   const metrics = createMetrics();
-  const store = await openStore(config.store.url);
+  const store = await openStore(config.store.url, {
+    // PostgreSQL: an idle pooled connection, or the one listening for token revocations, was lost;
+    // both come back by themselves (meanwhile every API request checks its token in the store).
+    onBackgroundError: (error) =>
+      logger.warn(
+        { err: error },
+        'a background PostgreSQL connection failed; it is opened again when needed',
+      ),
+  });
   await store.migrate();
   await ensureAdminAccess(store, config, env, logger);
   const webhooks = await WebhookService.create({

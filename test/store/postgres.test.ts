@@ -101,7 +101,12 @@ describe('PostgreSQL store', () => {
 
   it('has no token stamp while its listening connection is down, and a new one once it is back', async () => {
     const schema = newSchema();
-    const store = await openPostgresStore(url, { schema, poolSize: 2 });
+    const backgroundErrors: Error[] = [];
+    const store = await openPostgresStore(url, {
+      schema,
+      poolSize: 2,
+      onBackgroundError: (error) => backgroundErrors.push(error),
+    });
     const other = await openPostgresStore(url, { schema, poolSize: 2 });
     try {
       await store.migrate();
@@ -114,6 +119,8 @@ describe('PostgreSQL store', () => {
       );
       expect(killed.length).toBeGreaterThan(0);
       await vi.waitFor(() => expect(store.tokenStamp()).toBeUndefined(), { timeout: 2000 });
+      // Reported, for the service log.
+      expect(backgroundErrors.map((error) => error.message).join('\n')).toMatch(/terminat/i);
       // Revoked while nobody listens: the notice is lost, so the stamp must move on reconnection.
       await other.revokeToken(record.id);
       await vi.waitFor(() => expect(store.tokenStamp()).toBeDefined(), { timeout: 5000 });
