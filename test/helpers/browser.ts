@@ -53,11 +53,11 @@ export async function ensureChromium(): Promise<string> {
   if (executable(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM;
   try {
     try {
-      await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium']);
+      await run('apt-get', ['install', '-y', '-q', 'chromium']);
     } catch {
       // A fresh machine may not have the package lists yet.
       await run('apt-get', ['update', '-q']);
-      await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium']);
+      await run('apt-get', ['install', '-y', '-q', 'chromium']);
     }
   } catch (error) {
     throw new Error(
