@@ -370,7 +370,7 @@ export class Engine {
     let key = this.keys.get(event.keyId);
     // Unused for longer than the retention: forgotten, whether or not a sweep has dropped it yet (so
     // that the result never depends on when sweeps ran).
-    if (key !== undefined && event.ts - key.lastSeenSec * 1000 > this.retentionMs) {
+    if (key !== undefined && this.pastRetention(key.lastSeenSec * 1000, event.ts)) {
       this.forget(event.keyId, key);
       key = undefined;
     }
@@ -474,10 +474,18 @@ export class Engine {
     if (now >= this.nextRetentionSweep) {
       this.nextRetentionSweep = now + RETENTION_SWEEP_INTERVAL_MS;
       for (const [keyId, key] of this.keys) {
-        if (now - key.lastSeenSec * 1000 > this.retentionMs + RETENTION_SWEEP_MARGIN_MS)
+        if (this.pastRetention(key.lastSeenSec * 1000 + RETENTION_SWEEP_MARGIN_MS, now))
           this.forget(keyId, key);
       }
     }
+  }
+
+  /**
+   * Whether a key last seen at `lastSeenMs` is forgotten at event time `at` (default: the watermark),
+   * being unused for longer than `engine.keyRetentionDays`.
+   */
+  pastRetention(lastSeenMs: number, at: number = this.watermarkTs): boolean {
+    return at - lastSeenMs > this.retentionMs;
   }
 
   /** Forgets a key past the retention: its episode (long quiet by then) closes, its state goes. */

@@ -501,8 +501,7 @@ export class Runtime implements KeywatchRuntime {
     }
     // Unused past its retention (in event time), a key is forgotten: its next event starts it afresh.
     // The sweep frees its memory and stored state only a margin later; until then it is hidden here.
-    const retentionMs = this.config.engine.keyRetentionDays * 86_400_000;
-    if (engine.watermark - snapshot.lastSeen > retentionMs) return undefined;
+    if (engine.pastRetention(snapshot.lastSeen)) return undefined;
     const alerts = await this.store.listAlerts({ keyId, limit: 100 });
     let risk = 0;
     let openAlerts = 0;

@@ -117,10 +117,9 @@ export class PostgresStore implements Store {
       options: `-c search_path=${schema}`,
     };
     this.#pool = new pg.Pool({ ...this.#connection, max: options.poolSize ?? 10 });
-    const onBackgroundError = options.onBackgroundError ?? (() => {});
-    this.#onBackgroundError = onBackgroundError;
+    this.#onBackgroundError = options.onBackgroundError ?? (() => {});
     // Without a listener an idle connection's error would crash the process.
-    this.#pool.on('error', (error) => onBackgroundError(error));
+    this.#pool.on('error', (error) => this.#onBackgroundError(error));
     this.webhooks = new PostgresWebhookStore({
       query: (operation, sql, params) => this.#query(operation, sql, params),
       transaction: (operation, work) => this.#transaction(operation, work),

@@ -74,7 +74,7 @@ export interface PartitionLease {
   epoch: number;
 }
 
-/** What a commit did not write. */
+/** What a commit left out (fenced partitions) and what it deleted (alerts past their retention). */
 export interface CommitResult {
   /**
    * Partitions whose lease the batch held but another instance has claimed since: the batch's key
